@@ -1,0 +1,209 @@
+namespace MimecastActors.Simulator.Mimecast;
+
+/// <summary>One listing call as the simulator saw it.</summary>
+public sealed record SiemCall(DateTimeOffset At, string Types, string? NextPage, int Status, string? UserAgent);
+
+/// <summary>What the simulator counted for a client; the figures a test asserts on.</summary>
+public sealed record ClientStats(
+    int SiemCalls,
+    int TooManyRequests,
+    int MaxCallsInAnyWindow,
+    int TokensIssued,
+    int TokenRequestsRejected,
+    int BlobsServed,
+    long BlobBytesServed);
+
+/// <summary>The answer of a rate limiter for one call, with the figures for the `X-RateLimit-*` headers.</summary>
+public readonly record struct Budget(bool Allowed, int Limit, int Remaining, TimeSpan Reset);
+
+/// <summary>A Mimecast API application: its published files, its rate-limit windows, what it was asked.</summary>
+public sealed class SimulatedClient
+{
+    private readonly Lock _gate = new();
+    private readonly List<SiemCall> _calls = [];
+    private readonly SlidingWindow _siemBudget;
+    private readonly SlidingWindow? _tokenBudget;
+    private readonly Random _quirkDice;
+    private int _tooManyRequests;
+    private int _tokensIssued;
+    private int _tokenRequestsRejected;
+    private int _blobsServed;
+    private long _blobBytesServed;
+
+    public SimulatedClient(ClientScenario scenario, int seed, DateTimeOffset start)
+    {
+        Scenario = scenario;
+        Schedules = scenario.EventTypes.ToDictionary(t => t, t => new PublishSchedule(scenario, t, start));
+        _siemBudget = new SlidingWindow(scenario.RateLimit.Calls, scenario.RateLimit.Window);
+        _tokenBudget = scenario.TokenRateLimit is { } t ? new SlidingWindow(t.Calls, t.Window) : null;
+        _quirkDice = new Random(StableSeed.Of($"{seed}|{scenario.ClientId}|quirks"));
+    }
+
+    public ClientScenario Scenario { get; }
+
+    public string ClientId => Scenario.ClientId;
+
+    public MimecastQuirks Quirks => Scenario.Quirks;
+
+    /// <summary>Publish schedules of the licensed types.</summary>
+    public IReadOnlyDictionary<string, PublishSchedule> Schedules { get; }
+
+    /// <summary>Tokens issued before this generation are revoked.</summary>
+    internal int TokenGeneration { get; private set; }
+
+    public void RevokeAllTokens()
+    {
+        lock (_gate)
+        {
+            TokenGeneration++;
+        }
+    }
+
+    internal Budget TryTokenRequest(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            var budget = _tokenBudget?.TryTake(now) ?? new Budget(true, int.MaxValue, int.MaxValue, TimeSpan.Zero);
+            if (budget.Allowed)
+            {
+                _tokensIssued++;
+            }
+            else
+            {
+                _tokenRequestsRejected++;
+            }
+
+            return budget;
+        }
+    }
+
+    /// <summary>Spends one call of the SIEM budget, or refuses it (429). Every call is logged either way.</summary>
+    internal Budget TrySiemCall(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            var budget = _siemBudget.TryTake(now);
+            if (!budget.Allowed)
+            {
+                _tooManyRequests++;
+            }
+
+            return budget;
+        }
+    }
+
+    internal Budget PeekSiemBudget(DateTimeOffset now)
+    {
+        lock (_gate)
+        {
+            return _siemBudget.Peek(now);
+        }
+    }
+
+    internal void Log(SiemCall call)
+    {
+        lock (_gate)
+        {
+            _calls.Add(call);
+        }
+    }
+
+    internal bool Roll(double probability)
+    {
+        if (probability <= 0)
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            return _quirkDice.NextDouble() < probability;
+        }
+    }
+
+    internal void CountBlob(long bytes)
+    {
+        Interlocked.Increment(ref _blobsServed);
+        Interlocked.Add(ref _blobBytesServed, bytes);
+    }
+
+    public IReadOnlyList<SiemCall> Calls
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _calls];
+            }
+        }
+    }
+
+    public ClientStats Stats
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new ClientStats(
+                    _calls.Count,
+                    _tooManyRequests,
+                    MaxCallsInAnyWindow(_calls, Scenario.RateLimit.Window),
+                    _tokensIssued,
+                    _tokenRequestsRejected,
+                    Volatile.Read(ref _blobsServed),
+                    Interlocked.Read(ref _blobBytesServed));
+            }
+        }
+    }
+
+    /// <summary>The most listing calls (429s included) that fall in any window of the budget's length.</summary>
+    private static int MaxCallsInAnyWindow(List<SiemCall> calls, TimeSpan window)
+    {
+        var max = 0;
+        var first = 0;
+        for (var last = 0; last < calls.Count; last++)
+        {
+            while (calls[last].At - calls[first].At >= window)
+            {
+                first++;
+            }
+
+            max = Math.Max(max, last - first + 1);
+        }
+
+        return max;
+    }
+
+    /// <summary>A budget of <c>limit</c> calls in any window of <c>length</c> (a log of accepted calls).</summary>
+    private sealed class SlidingWindow(int limit, TimeSpan length)
+    {
+        private readonly Queue<DateTimeOffset> _accepted = new();
+
+        public Budget TryTake(DateTimeOffset now)
+        {
+            Expire(now);
+            if (_accepted.Count >= limit)
+            {
+                return new Budget(false, limit, 0, _accepted.Peek() + length - now);
+            }
+
+            _accepted.Enqueue(now);
+            return new Budget(true, limit, limit - _accepted.Count, _accepted.Peek() + length - now);
+        }
+
+        public Budget Peek(DateTimeOffset now)
+        {
+            Expire(now);
+            var reset = _accepted.Count > 0 ? _accepted.Peek() + length - now : length;
+            return new Budget(_accepted.Count < limit, limit, limit - _accepted.Count, reset);
+        }
+
+        private void Expire(DateTimeOffset now)
+        {
+            while (_accepted.Count > 0 && now - _accepted.Peek() >= length)
+            {
+                _accepted.Dequeue();
+            }
+        }
+    }
+}
