@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+
 using MimecastActors.Simulator;
 
 var scenarioOption = new Option<FileInfo?>("--scenario") { Description = "A JSON scenario file (see README): clients, backlog, publish rate, quirks, intake keys." };

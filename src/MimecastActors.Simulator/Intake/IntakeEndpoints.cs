@@ -3,9 +3,11 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
+
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+
 using MimecastActors.Simulator.Mimecast;
 
 namespace MimecastActors.Simulator.Intake;

@@ -10,7 +10,9 @@ public sealed class BatchListingTests
     {
         await using var sim = await SimulatorHttp.StartAsync(SimulatorHttp.Acme(c => c with
         {
-            BacklogFiles = 25, PublishInterval = TimeSpan.FromMinutes(15), FilesPerInterval = 2,
+            BacklogFiles = 25,
+            PublishInterval = TimeSpan.FromMinutes(15),
+            FilesPerInterval = 2,
         }));
         var token = await sim.Token();
 

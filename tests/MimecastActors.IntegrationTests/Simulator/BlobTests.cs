@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
-using System.IO.Hashing;
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+
 using MimecastActors.Simulator;
 using MimecastActors.Simulator.Mimecast;
 
@@ -176,7 +177,9 @@ public sealed class BlobTests
     {
         await using var sim = await SimulatorHttp.StartAsync(SimulatorHttp.Acme(c => c with
         {
-            EventTypes = ["journal"], BacklogFiles = 1, Files = [new BatchFileShape { Type = "journal", Index = 0, Events = 200_000 }],
+            EventTypes = ["journal"],
+            BacklogFiles = 1,
+            Files = [new BatchFileShape { Type = "journal", Index = 0, Events = 200_000 }],
         }));
         var page = await sim.ListPage(await sim.Token(), SimulatorHttp.Query("journal"));
 

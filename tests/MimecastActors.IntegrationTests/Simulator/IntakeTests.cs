@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
+
 using MimecastActors.Simulator;
 using MimecastActors.Simulator.Intake;
 using MimecastActors.Simulator.Mimecast;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+
 using MimecastActors.Simulator;
 
 namespace MimecastActors.IntegrationTests.Simulator;

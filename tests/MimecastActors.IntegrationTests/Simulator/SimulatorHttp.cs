@@ -2,7 +2,9 @@ using System.IO.Compression;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+
 using Microsoft.Extensions.Time.Testing;
+
 using MimecastActors.Simulator;
 
 namespace MimecastActors.IntegrationTests.Simulator;
@@ -44,7 +46,9 @@ internal sealed class SimulatorHttp : IAsyncDisposable
     public async Task<HttpResponseMessage> RequestToken(string clientId = ClientId, string secret = ClientSecret, string grant = "client_credentials") =>
         await Http.PostAsync("oauth/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["client_id"] = clientId, ["client_secret"] = secret, ["grant_type"] = grant,
+            ["client_id"] = clientId,
+            ["client_secret"] = secret,
+            ["grant_type"] = grant,
         }));
 
     public async Task<string> Token(string clientId = ClientId, string secret = ClientSecret)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+
 using MimecastActors.Simulator;
 
 namespace MimecastActors.IntegrationTests.Simulator;

@@ -1,4 +1,5 @@
 using System.Text;
+
 using MimecastActors.Simulator;
 
 namespace MimecastActors.IntegrationTests.Simulator;
