@@ -1,4 +1,5 @@
 using System.CommandLine;
+
 using MimecastActors.Benchmarks;
 
 var files = new Option<int>("--files") { Description = "Batch files to serve.", DefaultValueFactory = _ => 200 };

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
 using System.Text.Json;
+
 using MimecastActors.Simulator;
 
 namespace MimecastActors.Benchmarks;
@@ -89,7 +90,9 @@ internal static class SimulatorThroughput
     {
         using var tokenResponse = await http.PostAsync("oauth/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
-            ["client_id"] = Client, ["client_secret"] = "s", ["grant_type"] = "client_credentials",
+            ["client_id"] = Client,
+            ["client_secret"] = "s",
+            ["grant_type"] = "client_credentials",
         }));
         using var tokenDoc = JsonDocument.Parse(await tokenResponse.Content.ReadAsStringAsync());
         var token = tokenDoc.RootElement.GetProperty("access_token").GetString();
