@@ -60,7 +60,7 @@ public static class BatchFileGenerator
             }
             else
             {
-                line.Bytes(EventTemplates.Embedded.Pick(schedule.Type, random));
+                line.Template(EventTemplates.Embedded.Pick(schedule.Type, random), random);
                 line.Ascii("}");
             }
 
@@ -160,6 +160,13 @@ public static class BatchFileGenerator
             Ensure(bytes.Length);
             bytes.CopyTo(_buffer.AsSpan(_length));
             _length += bytes.Length;
+        }
+
+        public void Template(EventTemplate template, Random random)
+        {
+            Ensure(template.Body.Length);
+            template.WriteTo(_buffer.AsSpan(_length, template.Body.Length), random);
+            _length += template.Body.Length;
         }
 
         public void Repeat(byte value, int count)

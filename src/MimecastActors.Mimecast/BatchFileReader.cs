@@ -1,0 +1,240 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.IO.Compression;
+using System.IO.Hashing;
+using System.Net;
+using System.Threading.Channels;
+using System.Xml.Linq;
+using Microsoft.Extensions.Logging;
+
+namespace MimecastActors.Mimecast;
+
+/// <summary>
+/// Streams a batch file HTTP → gzip → lines with bounded buffers whatever its size: one task decompresses into
+/// pooled blocks while the caller's task splits, checks and hands on lines, so the two cores share the work.
+/// Lines are handed on as their original bytes. A truncated stream is detected by the gzip trailer (CRC-32 and
+/// length), because .NET's GZipStream reports no error when its input ends early.
+/// </summary>
+public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastClientOptions options, ILogger<BatchFileReader> log)
+{
+    private const int BlockSize = 128 * 1024;
+    private const int BlocksInFlight = 4;
+
+    public async Task<BatchFileOutcome> ReadAsync(BatchFileRef file, long skipLines, IBatchLineSink sink, CancellationToken cancel)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            // No Authorization header: the URL is pre-signed, and S3 refuses a request that carries both.
+            response = await http.CreateClient(MimecastHttpClients.Blobs).GetAsync(file.Url, HttpCompletionOption.ResponseHeadersRead, cancel);
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException or TimeoutException && !cancel.IsCancellationRequested))
+        {
+            return new FileFailed(file, 0, null, $"batch file {file} got no answer: {e.Message}", IsTransient: true);
+        }
+
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                var status = (int)response.StatusCode;
+                var message = S3Message(await response.Content.ReadAsStringAsync(cancel));
+                return response.StatusCode switch
+                {
+                    HttpStatusCode.Forbidden => new FileExpired(file, $"batch file {file} is no longer served (403 {message}); re-list the page for a fresh URL"),
+                    _ => new FileFailed(file, 0, status, $"batch file {file} answered {status} ({message})", IsTransient: status >= 500),
+                };
+            }
+
+            await using var body = await response.Content.ReadAsStreamAsync(cancel);
+            return await ReadLinesAsync(file, new TrailerStream(body), skipLines, sink, cancel);
+        }
+    }
+
+    private async Task<BatchFileOutcome> ReadLinesAsync(BatchFileRef file, TrailerStream compressed, long skipLines, IBatchLineSink sink, CancellationToken cancel)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        var blocks = Channel.CreateBounded<Block>(new BoundedChannelOptions(BlocksInFlight) { SingleReader = true, SingleWriter = true });
+        var decompression = Task.Run(() => DecompressAsync(compressed, blocks.Writer, stop.Token), stop.Token);
+        var lines = new LineSplitter(file, skipLines, sink, options);
+        try
+        {
+            await foreach (var block in blocks.Reader.ReadAllAsync(stop.Token))
+            {
+                try
+                {
+                    await lines.FeedAsync(block.Memory, stop.Token);
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(block.Buffer);
+                }
+            }
+
+            var decoded = await decompression;
+            if (!decoded.TrailerMatches(compressed.LastEight))
+            {
+                LogTruncated(log, file.Identity, lines.LinesRead, compressed.BytesRead);
+                return new FileTruncated(file, lines.LinesRead, compressed.BytesRead,
+                    $"the gzip stream of {file} ends early (no valid trailer after {compressed.BytesRead:N0} compressed bytes); {lines.LinesRead:N0} whole lines were read");
+            }
+
+            await lines.FinishAsync(stop.Token);
+            return new FileRead(file, lines.LinesRead, lines.Events, lines.Rejected, compressed.BytesRead, decoded.Length);
+        }
+        catch (InvalidDataException e)
+        {
+            return new FileTruncated(file, lines.LinesRead, compressed.BytesRead, $"the gzip stream of {file} is corrupt after {compressed.BytesRead:N0} compressed bytes: {e.Message}");
+        }
+        catch (Exception e) when (e is HttpRequestException or IOException && !cancel.IsCancellationRequested)
+        {
+            return new FileFailed(file, lines.LinesRead, 200, $"batch file {file} was cut after {lines.LinesRead:N0} lines: {e.Message}", IsTransient: true);
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAny(decompression); // never leave the decompression task behind, whatever ended the read
+            while (blocks.Reader.TryRead(out var left))
+            {
+                ArrayPool<byte>.Shared.Return(left.Buffer);
+            }
+        }
+    }
+
+    private static async Task<Decoded> DecompressAsync(Stream compressed, ChannelWriter<Block> blocks, CancellationToken cancel)
+    {
+        var crc = new Crc32();
+        long length = 0;
+        try
+        {
+            await using var gzip = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
+            var eof = false;
+            while (!eof)
+            {
+                var buffer = ArrayPool<byte>.Shared.Rent(BlockSize);
+                var filled = 0;
+                while (filled < buffer.Length)
+                {
+                    var read = await gzip.ReadAsync(buffer.AsMemory(filled), cancel);
+                    if (read == 0)
+                    {
+                        eof = true;
+                        break;
+                    }
+
+                    filled += read;
+                }
+
+                if (filled == 0)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    break;
+                }
+
+                crc.Append(buffer.AsSpan(0, filled));
+                length += filled;
+                await blocks.WriteAsync(new Block(buffer, filled), cancel);
+            }
+
+            blocks.Complete();
+            return new Decoded(crc.GetCurrentHashAsUInt32(), length);
+        }
+        catch (Exception e)
+        {
+            blocks.TryComplete(e);
+            throw;
+        }
+    }
+
+    /// <summary>The `<Code>` and `<Message>` of an S3 error body, or its text.</summary>
+    private static string S3Message(string body)
+    {
+        try
+        {
+            var error = XElement.Parse(body);
+            return $"{error.Element("Code")?.Value}: {error.Element("Message")?.Value}";
+        }
+        catch (System.Xml.XmlException)
+        {
+            return MimecastErrorBody.Parse(body).Message;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch file {File} is truncated after {Lines} lines ({Bytes} compressed bytes)")]
+    private static partial void LogTruncated(ILogger log, string file, long lines, long bytes);
+
+    private readonly record struct Block(byte[] Buffer, int Length)
+    {
+        public ReadOnlyMemory<byte> Memory => Buffer.AsMemory(0, Length);
+    }
+
+    /// <summary>What was decompressed: a complete gzip member ends with exactly these two figures.</summary>
+    private readonly record struct Decoded(uint Crc, long Length)
+    {
+        public bool TrailerMatches(ReadOnlySpan<byte> lastEight) =>
+            lastEight.Length == 8 &&
+            BinaryPrimitives.ReadUInt32LittleEndian(lastEight) == Crc &&
+            BinaryPrimitives.ReadUInt32LittleEndian(lastEight[4..]) == (uint)Length;
+    }
+
+    /// <summary>Passes the compressed bytes through, remembering how many there were and the last eight (the gzip trailer).</summary>
+    private sealed class TrailerStream(Stream inner) : Stream
+    {
+        private readonly byte[] _tail = new byte[8];
+        private int _tailLength;
+
+        public long BytesRead { get; private set; }
+
+        public ReadOnlySpan<byte> LastEight => _tail.AsSpan(0, _tailLength);
+
+        public override bool CanRead => true;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => false;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => BytesRead; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Remember(buffer.AsSpan(offset, inner.Read(buffer, offset, count)));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            var read = await inner.ReadAsync(buffer, cancellationToken);
+            return Remember(buffer.Span[..read]);
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        private int Remember(ReadOnlySpan<byte> read)
+        {
+            BytesRead += read.Length;
+            if (read.Length >= 8)
+            {
+                read[^8..].CopyTo(_tail);
+                _tailLength = 8;
+            }
+            else if (read.Length > 0)
+            {
+                var keep = Math.Min(_tailLength, 8 - read.Length);
+                _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
+                read.CopyTo(_tail.AsSpan(keep));
+                _tailLength = keep + read.Length;
+            }
+
+            return read.Length;
+        }
+    }
+}
