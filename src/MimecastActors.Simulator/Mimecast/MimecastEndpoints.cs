@@ -72,13 +72,14 @@ public static class MimecastEndpoints
                 await Fail(http, 401, "unauthorized", "Unauthorized");
                 return;
             case TokenRefusal.Expired:
-                await Fail(http, 401, "token_expired", "Access Token Expired");
+                // The client is known from its old token: the refused call shows in its log, without spending budget.
+                LogCall(await Fail(http, 401, "token_expired", "Access Token Expired"));
                 return;
         }
 
         if (client!.Quirks.Forbidden)
         {
-            await Fail(http, 403, "app_forbidden", "Forbidden to perform the requested operation");
+            LogCall(await Fail(http, 403, "app_forbidden", "Forbidden to perform the requested operation"));
             return;
         }
 
@@ -86,8 +87,10 @@ public static class MimecastEndpoints
         var query = http.Request.Query;
         var budget = client.TrySiemCall(now);
         WriteRateHeaders(http, budget);
-        var status = await Answer();
-        client.Log(new SiemCall(now, query["type"].ToString(), query["nextPage"].FirstOrDefault(), status, http.Request.Headers.UserAgent.FirstOrDefault()));
+        LogCall(await Answer());
+
+        void LogCall(int status) => client!.Log(new SiemCall(
+            mimecast.Time.GetUtcNow(), http.Request.Query["type"].ToString(), http.Request.Query["nextPage"].FirstOrDefault(), status, http.Request.Headers.UserAgent.FirstOrDefault()));
 
         async Task<int> Answer()
         {

@@ -65,6 +65,7 @@ public sealed class MimecastSimulator : IDisposable
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(24)).Replace('+', '-').Replace('/', '_');
         var issued = new IssuedToken(clientId, Time.GetUtcNow() + client.Scenario.TokenTtl, client.TokenGeneration);
         _tokens[token] = issued;
+        client.CountTokenIssued();
         return (token, issued);
     }
 

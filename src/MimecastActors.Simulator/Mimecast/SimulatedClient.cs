@@ -64,11 +64,7 @@ public sealed class SimulatedClient
         lock (_gate)
         {
             var budget = _tokenBudget?.TryTake(now) ?? new Budget(true, int.MaxValue, int.MaxValue, TimeSpan.Zero);
-            if (budget.Allowed)
-            {
-                _tokensIssued++;
-            }
-            else
+            if (!budget.Allowed)
             {
                 _tokenRequestsRejected++;
             }
@@ -121,6 +117,8 @@ public sealed class SimulatedClient
         }
     }
 
+    internal void CountTokenIssued() => Interlocked.Increment(ref _tokensIssued);
+
     internal void CountBlob(long bytes)
     {
         Interlocked.Increment(ref _blobsServed);
@@ -148,7 +146,7 @@ public sealed class SimulatedClient
                     _calls.Count,
                     _tooManyRequests,
                     MaxCallsInAnyWindow(_calls, Scenario.RateLimit.Window),
-                    _tokensIssued,
+                    Volatile.Read(ref _tokensIssued),
                     _tokenRequestsRejected,
                     Volatile.Read(ref _blobsServed),
                     Interlocked.Read(ref _blobBytesServed));
