@@ -61,8 +61,8 @@ internal sealed class MimecastHarness : IAsyncDisposable
         return new MimecastHarness(server, services, time, logs);
     }
 
-    public MimecastApiClient Client(string secret = Secret) =>
-        _services.GetRequiredService<MimecastClientFactory>().Create(new MimecastCredentials(Server.MimecastUrl, ClientId, secret));
+    public MimecastApiClient Client(string secret = Secret, Uri? baseUrl = null) =>
+        _services.GetRequiredService<MimecastClientFactory>().Create(new MimecastCredentials(baseUrl ?? Server.MimecastUrl, ClientId, secret));
 
     public static async Task<BatchPage> Page(MimecastApiClient client, BatchQuery query)
     {
