@@ -107,7 +107,9 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
         long length = 0;
         try
         {
-            await using var gzip = new GZipStream(compressed, CompressionMode.Decompress, leaveOpen: true);
+            // Large reads from the socket: GZipStream alone asks for 8 KiB at a time, and each small read costs a hop.
+            await using var buffered = new BufferedStream(compressed, BlockSize);
+            await using var gzip = new GZipStream(buffered, CompressionMode.Decompress, leaveOpen: true);
             var eof = false;
             while (!eof)
             {
