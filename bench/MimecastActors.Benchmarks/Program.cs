@@ -9,5 +9,11 @@ var parallel = new Option<int>("--parallel") { Description = "Concurrent HTTP re
 var simulator = new Command("simulator", "Blob serving and intake throughput of the simulator over loopback, against an in-memory baseline.") { files, events, parallel };
 simulator.SetAction(parse => SimulatorThroughput.RunAsync(parse.GetValue(files), parse.GetValue(events), parse.GetValue(parallel)));
 
-var root = new RootCommand("MimecastActors benchmarks: run on demand, print figures (never part of the test suite).") { simulator };
+var blobFiles = new Option<int>("--files") { Description = "Batch files to read.", DefaultValueFactory = _ => 4 };
+var blobEvents = new Option<int>("--events-per-file") { Description = "Events in each file.", DefaultValueFactory = _ => 200_000 };
+var rounds = new Option<int>("--rounds") { Description = "Rounds; the best is reported.", DefaultValueFactory = _ => 5 };
+var blobReader = new Command("blob-reader", "The Mimecast batch file reader over HTTP against a bare GZipStream loop on the same files.") { blobFiles, blobEvents, rounds };
+blobReader.SetAction(parse => BlobReaderThroughput.RunAsync(parse.GetValue(blobFiles), parse.GetValue(blobEvents), parse.GetValue(rounds)));
+
+var root = new RootCommand("MimecastActors benchmarks: run on demand, print figures (never part of the test suite).") { simulator, blobReader };
 return await root.Parse(args).InvokeAsync();
