@@ -165,4 +165,15 @@ public sealed class ListingTests
         limited.Should().BeOfType<RateLimited>().Which.Wait.Should().BeGreaterThanOrEqualTo(TimeSpan.FromSeconds(60)).And.BeLessThanOrEqualTo(TimeSpan.FromSeconds(66));
         limited.RateLimit.Reset.Should().Be(TimeSpan.FromMilliseconds(59_500));
     }
+
+    [Fact]
+    public async Task Start_and_end_dates_limit_the_listing()
+    {
+        // Three backlog files a day apart (17, 18, 19 November); the fake clock says 20 November, noon.
+        await using var h = await MimecastHarness.StartAsync(MimecastHarness.Acme(c => c with { BacklogFiles = 3, BacklogSpacing = TimeSpan.FromDays(1) }), fakeTime: true);
+
+        var page = await MimecastHarness.Page(h.Client(), new BatchQuery(["receipt"], StartsAt: new DateOnly(2026, 11, 18), EndsAt: new DateOnly(2026, 11, 18)));
+
+        page.Files.Select(f => f.Identity).Should().ContainSingle().Which.Should().EndWith("/receipt/00000001.json.gz");
+    }
 }
