@@ -15,5 +15,10 @@ var rounds = new Option<int>("--rounds") { Description = "Rounds; the best is re
 var blobReader = new Command("blob-reader", "The Mimecast batch file reader over HTTP against a bare GZipStream loop on the same files.") { blobFiles, blobEvents, rounds };
 blobReader.SetAction(parse => BlobReaderThroughput.RunAsync(parse.GetValue(blobFiles), parse.GetValue(blobEvents), parse.GetValue(rounds)));
 
-var root = new RootCommand("MimecastActors benchmarks: run on demand, print figures (never part of the test suite).") { simulator, blobReader };
+var intakeEvents = new Option<int>("--events") { Description = "Events to send.", DefaultValueFactory = _ => 300_000 };
+var intakeParallel = new Option<int>("--parallel") { Description = "Concurrent requests.", DefaultValueFactory = _ => 4 };
+var intake = new Command("intake", "The Sekoia intake client into the simulator's intake, gzip on and off, with peak memory.") { intakeEvents, intakeParallel };
+intake.SetAction(parse => IntakeClientThroughput.RunAsync(parse.GetValue(intakeEvents), parse.GetValue(intakeParallel)));
+
+var root = new RootCommand("MimecastActors benchmarks: run on demand, print figures (never part of the test suite).") { simulator, blobReader, intake };
 return await root.Parse(args).InvokeAsync();

@@ -5,6 +5,7 @@ using System.IO.Hashing;
 using System.Net;
 using System.Threading.Channels;
 using System.Xml.Linq;
+
 using Microsoft.Extensions.Logging;
 
 namespace MimecastActors.Mimecast;

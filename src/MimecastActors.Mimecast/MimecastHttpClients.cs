@@ -1,9 +1,11 @@
 using System.Net;
+
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+
 using Polly;
 
 namespace MimecastActors.Mimecast;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+
 using MimecastActors.Mimecast;
 using MimecastActors.Simulator;
 using MimecastActors.Simulator.Mimecast;
@@ -31,7 +32,8 @@ public sealed class BatchFileReaderTests
     {
         await using var h = await MimecastHarness.StartAsync(MimecastHarness.Acme(c => c with
         {
-            EventTypes = ["receipt"], BacklogFiles = 1,
+            EventTypes = ["receipt"],
+            BacklogFiles = 1,
             Files = [new BatchFileShape { Type = "receipt", Index = 0, InvalidJsonLine = 2, InvalidUtf8Line = 9, OversizeLine = 14 }],
         }));
         var page = await MimecastHarness.Page(h.Client(), new BatchQuery(["receipt"]));
@@ -54,7 +56,9 @@ public sealed class BatchFileReaderTests
     {
         await using var h = await MimecastHarness.StartAsync(MimecastHarness.Acme(c => c with
         {
-            EventTypes = ["receipt"], BacklogFiles = 1, Files = [new BatchFileShape { Type = "receipt", Index = 0, TruncateAtLine = 12 }],
+            EventTypes = ["receipt"],
+            BacklogFiles = 1,
+            Files = [new BatchFileShape { Type = "receipt", Index = 0, TruncateAtLine = 12 }],
         }));
         var page = await MimecastHarness.Page(h.Client(), new BatchQuery(["receipt"]));
         var sink = new CollectingSink();
@@ -139,7 +143,9 @@ public sealed class BatchFileReaderMemoryTests
     {
         await using var h = await MimecastHarness.StartAsync(MimecastHarness.Acme(c => c with
         {
-            EventTypes = ["receipt"], BacklogFiles = 1, Files = [new BatchFileShape { Type = "receipt", Index = 0, Events = 200_000 }],
+            EventTypes = ["receipt"],
+            BacklogFiles = 1,
+            Files = [new BatchFileShape { Type = "receipt", Index = 0, Events = 200_000 }],
         }));
         var page = await MimecastHarness.Page(h.Client(), new BatchQuery(["receipt"]));
         var sink = new CollectingSink { KeepText = false };

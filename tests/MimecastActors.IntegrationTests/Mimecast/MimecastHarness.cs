@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+
 using MimecastActors.Mimecast;
 using MimecastActors.Simulator;
 using MimecastActors.Simulator.Mimecast;

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
+
 using MimecastActors.Mimecast;
 
 namespace MimecastActors.Tests.Mimecast;

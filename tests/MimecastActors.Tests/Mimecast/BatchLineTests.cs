@@ -1,4 +1,5 @@
 using System.Text;
+
 using MimecastActors.Mimecast;
 
 namespace MimecastActors.Tests.Mimecast;

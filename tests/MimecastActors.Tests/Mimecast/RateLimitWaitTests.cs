@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+
 using MimecastActors.Mimecast;
 
 namespace MimecastActors.Tests.Mimecast;

@@ -1,0 +1,88 @@
+using System.Text.Json;
+
+namespace MimecastActors.Sekoia;
+
+/// <summary>
+/// A sealed, immutable <c>/batch</c> body and where each of its events starts, so that it can be split or sliced
+/// without escaping anything again (on a 413, or to resend only what the intake did not acknowledge).
+/// </summary>
+public sealed class IntakeChunk
+{
+    private readonly byte[] _body;
+    private readonly int _prefixLength;
+    private readonly int[] _starts;
+
+    internal IntakeChunk(byte[] body, int prefixLength, int[] starts)
+    {
+        _body = body;
+        _prefixLength = prefixLength;
+        _starts = starts;
+    }
+
+    /// <summary>The uncompressed request body: <c>{"intake_key":"…","jsons":[…]}</c>.</summary>
+    public ReadOnlyMemory<byte> Body => _body;
+
+    public int EventCount => _starts.Length;
+
+    /// <summary>Two chunks, the first half of the events then the rest, each a complete body.</summary>
+    public (IntakeChunk First, IntakeChunk Second) Split()
+    {
+        if (EventCount < 2)
+        {
+            throw new InvalidOperationException("A chunk of one event cannot be split.");
+        }
+
+        var half = EventCount / 2;
+        return (Slice(0, half), Slice(half, EventCount - half));
+    }
+
+    /// <summary>The chunk without its first <paramref name="count"/> events: what is left to send after a partial acknowledgement.</summary>
+    public IntakeChunk Skip(int count) => Slice(count, EventCount - count);
+
+    /// <summary>A chunk of <paramref name="count"/> consecutive events starting at <paramref name="start"/>.</summary>
+    public IntakeChunk Slice(int start, int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start + count, EventCount, nameof(count));
+        if (start == 0 && count == EventCount)
+        {
+            return this;
+        }
+
+        var from = _starts[start];
+        var to = EventEnd(start + count - 1);
+        var body = new byte[_prefixLength + (to - from) + IntakeBody.Suffix.Length];
+        _body.AsSpan(0, _prefixLength).CopyTo(body);
+        _body.AsSpan(from, to - from).CopyTo(body.AsSpan(_prefixLength));
+        IntakeBody.Suffix.CopyTo(body.AsSpan(body.Length - IntakeBody.Suffix.Length));
+        var starts = new int[count];
+        for (var i = 0; i < count; i++)
+        {
+            starts[i] = _starts[start + i] - from + _prefixLength;
+        }
+
+        return new IntakeChunk(body, _prefixLength, starts);
+    }
+
+    /// <summary>The original bytes of one event, e.g. to set aside an event the intake refused.</summary>
+    public byte[] GetEvent(int index)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, EventCount);
+        var reader = new Utf8JsonReader(_body.AsSpan(_starts[index], EventEnd(index) - _starts[index]));
+        reader.Read();
+        var value = new byte[reader.ValueSpan.Length];
+        var written = reader.CopyString(value);
+        return value[..written];
+    }
+
+    public override string ToString() => $"IntakeChunk({EventCount} events, {_body.Length} bytes)";
+
+    /// <summary>Whether this chunk was built for the intake key whose body prefix is given.</summary>
+    internal bool HasPrefix(ReadOnlySpan<byte> prefix) => _body.AsSpan(0, _prefixLength).SequenceEqual(prefix);
+
+    /// <summary>One past the closing quote of an event: the comma that follows it, or the closing <c>]</c>.</summary>
+    private int EventEnd(int index) =>
+        index + 1 < _starts.Length ? _starts[index + 1] - 1 : _body.Length - IntakeBody.Suffix.Length;
+}

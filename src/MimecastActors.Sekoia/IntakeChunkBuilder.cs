@@ -1,0 +1,169 @@
+using System.Buffers;
+using System.Text.Unicode;
+
+namespace MimecastActors.Sekoia;
+
+/// <summary>
+/// Builds <c>/batch</c> request bodies event by event, measuring the encoded body rather than the raw events
+/// (JSON-string escaping grows a chunk by 10–15 %, enough to cross the intake's 10 MiB limit). Each event is
+/// escaped once, straight into a pooled buffer that is reused from chunk to chunk; no I/O.
+/// </summary>
+/// <remarks>Not thread-safe: one builder per forwarder.</remarks>
+public sealed class IntakeChunkBuilder : IDisposable
+{
+    private const int InitialBufferBytes = 64 * 1024;
+
+    private readonly byte[] _prefix;
+    private readonly int _maxBodyBytes;
+    private readonly int _maxEvents;
+    private readonly List<int> _starts = [];
+    private byte[] _buffer;
+    private int _length;
+
+    /// <param name="intakeKey">Written once into every body; never logged.</param>
+    /// <param name="maxBodyBytes">Upper bound on the uncompressed body of a chunk.</param>
+    /// <param name="maxEvents">Upper bound on the events of a chunk.</param>
+    public IntakeChunkBuilder(
+        string intakeKey, int maxBodyBytes = IntakeLimits.DefaultMaxBodyBytes, int maxEvents = IntakeLimits.DefaultMaxEventsPerChunk)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(intakeKey);
+        _prefix = IntakeBody.Prefix(intakeKey);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBodyBytes, _prefix.Length + IntakeBody.Suffix.Length + 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxEvents, 1);
+        _maxBodyBytes = maxBodyBytes;
+        _maxEvents = maxEvents;
+        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_prefix.Length + 64, Math.Min(maxBodyBytes, InitialBufferBytes)));
+        _prefix.CopyTo(_buffer, 0);
+        _length = _prefix.Length;
+    }
+
+    /// <summary>Events in the chunk being built.</summary>
+    public int EventCount => _starts.Count;
+
+    /// <summary>Size of the body if the chunk were sealed now.</summary>
+    public int BodyBytes => _length + IntakeBody.Suffix.Length;
+
+    public int MaxBodyBytes => _maxBodyBytes;
+
+    public int MaxEvents => _maxEvents;
+
+    /// <summary>
+    /// Escapes one event (the raw bytes of an NDJSON line) into the chunk. The bytes are copied: the caller may
+    /// reuse its buffer as soon as this returns. On <see cref="ChunkAddResult.ChunkFull"/> nothing was added: seal
+    /// the chunk and add the event again; the other non-<see cref="ChunkAddResult.Added"/> answers reject the event
+    /// for good and the caller must record it.
+    /// </summary>
+    public ChunkAddResult TryAdd(ReadOnlySpan<byte> utf8Event)
+    {
+        ObjectDisposedException.ThrowIf(_length < 0, this);
+        if (!Utf8.IsValid(utf8Event))
+        {
+            return ChunkAddResult.RejectedInvalidUtf8;
+        }
+
+        if (IntakeLimits.IsTooLong(utf8Event))
+        {
+            return ChunkAddResult.RejectedTooLong;
+        }
+
+        if (EventCount == _maxEvents)
+        {
+            return ChunkAddResult.ChunkFull;
+        }
+
+        var separator = EventCount > 0 ? 1 : 0;
+
+        // Escaping never shrinks an event: when even the raw bytes cannot fit, answer without escaping.
+        if ((long)_length + separator + utf8Event.Length + 2 + IntakeBody.Suffix.Length > _maxBodyBytes)
+        {
+            return Full();
+        }
+
+        var position = _length;
+        Reserve(position, separator + utf8Event.Length + 2);
+        if (separator > 0)
+        {
+            _buffer[position++] = (byte)',';
+        }
+
+        var start = position;
+        _buffer[position++] = (byte)'"';
+        var source = utf8Event;
+        while (true)
+        {
+            var status = IntakeBody.Encoder.EncodeUtf8(source, _buffer.AsSpan(position), out var consumed, out var written);
+            position += written;
+            source = source[consumed..];
+            if (status == OperationStatus.Done)
+            {
+                break;
+            }
+
+            if (status != OperationStatus.DestinationTooSmall)
+            {
+                throw new InvalidOperationException($"Escaping an event failed with {status}.");
+            }
+
+            // An escape is at most 12 bytes (a surrogate pair); grow for the worst case of what is left.
+            Reserve(position, Math.Max(16, source.Length * 2));
+        }
+
+        Reserve(position, 1);
+        _buffer[position++] = (byte)'"';
+        if (position + IntakeBody.Suffix.Length > _maxBodyBytes)
+        {
+            return Full(); // nothing committed: _length still ends the previous event
+        }
+
+        _starts.Add(start);
+        _length = position;
+        return ChunkAddResult.Added;
+    }
+
+    /// <summary>Hands the events added so far over as a chunk (its own copy of the body) and starts an empty one.</summary>
+    public IntakeChunk Seal()
+    {
+        ObjectDisposedException.ThrowIf(_length < 0, this);
+        if (EventCount == 0)
+        {
+            throw new InvalidOperationException("An intake chunk needs at least one event.");
+        }
+
+        var body = new byte[BodyBytes];
+        _buffer.AsSpan(0, _length).CopyTo(body);
+        IntakeBody.Suffix.CopyTo(body.AsSpan(_length));
+        var chunk = new IntakeChunk(body, _prefix.Length, [.. _starts]);
+        _starts.Clear();
+        _length = _prefix.Length;
+        return chunk;
+    }
+
+    public void Dispose()
+    {
+        if (_length >= 0)
+        {
+            _length = -1;
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+        }
+    }
+
+    public override string ToString() => $"IntakeChunkBuilder({EventCount} events, {BodyBytes} bytes)";
+
+    private ChunkAddResult Full() => EventCount == 0 ? ChunkAddResult.RejectedTooLarge : ChunkAddResult.ChunkFull;
+
+    /// <summary>Makes room for <paramref name="more"/> bytes after the <paramref name="used"/> ones, keeping them.</summary>
+    private void Reserve(int used, int more)
+    {
+        var needed = (long)used + more;
+        if (needed <= _buffer.Length)
+        {
+            return;
+        }
+
+        var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max(needed, (long)_buffer.Length * 2)));
+        _buffer.AsSpan(0, used).CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+}

@@ -1,0 +1,205 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+
+using Microsoft.Extensions.Logging;
+
+using Polly.Timeout;
+
+namespace MimecastActors.Sekoia;
+
+/// <summary>
+/// Sends chunks to one tenant's intake (<c>POST {url}/batch</c>). Transient failures are retried by the resilience
+/// handler of the named HttpClient; what is left is turned into an <see cref="IntakeOutcome"/>, so a chunk always
+/// ends acknowledged or handed back, never dropped. Thread-safe; create one per tenant with
+/// <see cref="SekoiaIntakeClientFactory"/>.
+/// </summary>
+public sealed partial class SekoiaIntakeClient
+{
+    /// <summary>The named HttpClient (and resilience pipeline) every intake client uses.</summary>
+    public const string HttpClientName = "MimecastActors.Sekoia.Intake";
+
+    private readonly IHttpClientFactory _http;
+    private readonly SekoiaIntakeOptions _options;
+    private readonly ILogger _log;
+    private readonly string _intakeKey;
+    private readonly byte[] _prefix;
+
+    internal SekoiaIntakeClient(Uri intakeUrl, string intakeKey, IHttpClientFactory http, SekoiaIntakeOptions options, ILogger log)
+    {
+        ArgumentNullException.ThrowIfNull(intakeUrl);
+        ArgumentException.ThrowIfNullOrEmpty(intakeKey);
+        if (!intakeUrl.IsAbsoluteUri)
+        {
+            throw new ArgumentException("The intake URL must be absolute.", nameof(intakeUrl));
+        }
+
+        IntakeUrl = intakeUrl;
+        BatchUrl = new Uri(intakeUrl.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/batch");
+        _intakeKey = intakeKey;
+        _prefix = IntakeBody.Prefix(intakeKey);
+        _http = http;
+        _options = options;
+        _log = log;
+    }
+
+    /// <summary>The tenant's intake base URL, e.g. <c>https://intake.sekoia.io</c>.</summary>
+    public Uri IntakeUrl { get; }
+
+    /// <summary>Where chunks are posted.</summary>
+    public Uri BatchUrl { get; }
+
+    /// <summary>A builder for this intake's key, with the configured body and event limits.</summary>
+    public IntakeChunkBuilder CreateChunkBuilder() => new(_intakeKey, _options.MaxBodyBytes, _options.MaxEventsPerChunk);
+
+    /// <summary>
+    /// Sends a chunk; on 413 sends its two halves in order (recursively), so that the outcome can say how many
+    /// events at the front were acknowledged. Cancellation by the caller throws and the whole chunk counts as not
+    /// acknowledged (if a split was under way its first half may have arrived: resending duplicates, never loses).
+    /// </summary>
+    public async Task<IntakeOutcome> SendAsync(IntakeChunk chunk, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chunk);
+        if (!chunk.HasPrefix(_prefix))
+        {
+            throw new ArgumentException("The chunk was built for another intake key.", nameof(chunk));
+        }
+
+        var outcome = await SendOrSplitAsync(chunk, cancellationToken);
+        switch (outcome)
+        {
+            case IntakeOutcome.RetryLater r:
+                LogRetryLater(_log, chunk.EventCount - r.AcknowledgedCount, r.Attempts, r.Reason);
+                break;
+            case IntakeOutcome.Fatal f:
+                LogFatal(_log, f.Message);
+                break;
+            case IntakeOutcome.TooLarge t:
+                LogTooLarge(_log, t.Message);
+                break;
+        }
+
+        return outcome;
+    }
+
+    public override string ToString() => $"SekoiaIntakeClient({BatchUrl})";
+
+    private async Task<IntakeOutcome> SendOrSplitAsync(IntakeChunk chunk, CancellationToken cancel)
+    {
+        var (outcome, attempts) = await PostAsync(chunk, cancel);
+        if (outcome is not null)
+        {
+            return outcome;
+        }
+
+        if (chunk.EventCount == 1)
+        {
+            return new IntakeOutcome.TooLarge(
+                $"The intake at {BatchUrl} answered 413 (Request Entity Too Large) to a single event of {chunk.Body.Length} encoded bytes; " +
+                "set that event aside and send the rest.",
+                AcknowledgedCount: 0, attempts);
+        }
+
+        LogSplitting(_log, BatchUrl, chunk.EventCount, chunk.Body.Length);
+        var (first, second) = chunk.Split();
+        var head = await SendOrSplitAsync(first, cancel);
+        if (head is not IntakeOutcome.Acknowledged)
+        {
+            return head with { Attempts = attempts + head.Attempts };
+        }
+
+        var tail = await SendOrSplitAsync(second, cancel);
+        return tail with { AcknowledgedCount = first.EventCount + tail.AcknowledgedCount, Attempts = attempts + head.Attempts + tail.Attempts };
+    }
+
+    /// <summary>One request through the resilience pipeline; a null outcome means 413.</summary>
+    private async Task<(IntakeOutcome? Outcome, int Attempts)> PostAsync(IntakeChunk chunk, CancellationToken cancel)
+    {
+        using var content = IntakeRequestContent.Create(chunk.Body, _options.Compress, _options.CompressionLevel);
+        using var request = new HttpRequestMessage(HttpMethod.Post, BatchUrl) { Content = content };
+        var attempts = new StrongBox<int>();
+        request.Options.Set(AttemptCountingHandler.Attempts, attempts);
+        using var http = _http.CreateClient(HttpClientName);
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancel);
+            var body = await response.Content.ReadAsByteArrayAsync(cancel);
+            var tries = Math.Max(1, attempts.Value);
+            return response.StatusCode == HttpStatusCode.RequestEntityTooLarge ? (null, tries) : (Interpret(response, body, chunk, tries), tries);
+        }
+        catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is HttpRequestException or TimeoutRejectedException or OperationCanceledException)
+        {
+            var tries = Math.Max(1, attempts.Value);
+            var what = e is HttpRequestException ? $"could not reach the intake at {BatchUrl}: {e.Message}" : $"the intake at {BatchUrl} did not answer in time";
+            return (new IntakeOutcome.RetryLater($"After {tries} attempt(s), {what}", StatusCode: null, RetryAfter: null, AcknowledgedCount: 0, tries), tries);
+        }
+    }
+
+    private IntakeOutcome Interpret(HttpResponseMessage response, byte[] body, IntakeChunk chunk, int attempts)
+    {
+        var status = (int)response.StatusCode;
+        if (response.IsSuccessStatusCode)
+        {
+            var ids = IntakeResponse.CountEventIds(body);
+            return ids == chunk.EventCount
+                ? new IntakeOutcome.Acknowledged(chunk.EventCount, attempts)
+                : new IntakeOutcome.RetryLater(
+                    $"The intake at {BatchUrl} answered {status} with {(ids is { } n ? $"{n} event ids" : "no event_ids")} for {chunk.EventCount} events; " +
+                    "delivery is not proven, so the chunk is handed back.",
+                    status, RetryAfter: null, AcknowledgedCount: 0, attempts);
+        }
+
+        var said = Describe(response, body);
+        if (status is 408 or 429 or >= 500)
+        {
+            return new IntakeOutcome.RetryLater(
+                $"After {attempts} attempt(s), the intake at {BatchUrl} still answered {said}", status, RetryAfter(response), AcknowledgedCount: 0, attempts);
+        }
+
+        var hint = status switch
+        {
+            401 or 403 => " Check the tenant's intake key.",
+            404 or (>= 300 and < 400) => " Check the tenant's intake URL.",
+            _ => "",
+        };
+        return new IntakeOutcome.Fatal($"The intake at {BatchUrl} refused the chunk with {said}.{hint}", status, AcknowledgedCount: 0, attempts);
+    }
+
+    /// <summary>Status, reason and the intake's JSON message, with the intake key masked in case the intake echoes it.</summary>
+    private string Describe(HttpResponseMessage response, byte[] body)
+    {
+        var text = $"{(int)response.StatusCode} ({response.ReasonPhrase ?? response.StatusCode.ToString()})";
+        if (IntakeResponse.Message(body) is { Length: > 0 } message)
+        {
+            text += $": {Redact(message)}";
+        }
+
+        return text;
+    }
+
+    private string Redact(string text) =>
+        _intakeKey.Length >= 6 ? text.Replace(_intakeKey, "<intake key>", StringComparison.Ordinal) : text;
+
+    private static TimeSpan? RetryAfter(HttpResponseMessage response) =>
+        response.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => delta,
+            { Date: { } date } => date - DateTimeOffset.UtcNow is { Ticks: > 0 } wait ? wait : TimeSpan.Zero,
+            _ => null,
+        };
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "The intake at {Url} refused a chunk of {Events} events ({Bytes} bytes) as too large; sending it in two halves")]
+    private static partial void LogSplitting(ILogger log, Uri url, int events, int bytes);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handing {Events} events back to send later after {Attempts} attempts: {Reason}")]
+    private static partial void LogRetryLater(ILogger log, int events, int attempts, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Message}")]
+    private static partial void LogFatal(ILogger log, string message);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
+    private static partial void LogTooLarge(ILogger log, string message);
+}

@@ -1,1 +1,0 @@
-namespace MimecastActors.Tests.Sekoia;
