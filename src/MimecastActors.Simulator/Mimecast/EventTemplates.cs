@@ -14,7 +14,7 @@ namespace MimecastActors.Simulator.Mimecast;
 public sealed class EventTemplates
 {
     /// <summary>Fields whose values differ from message to message in real data.</summary>
-    private static readonly string[] VaryingFields = ["aggregateId", "processingId", "messageId", "sha256", "sha1", "md5", "subject", "senderEnvelope"];
+    private static readonly string[] VaryingFields = ["aggregateId", "processingId", "messageId", "sha256", "sha1", "md5", "subject"];
 
     private readonly Dictionary<string, EventTemplate[]> _byType;
 
