@@ -1,0 +1,50 @@
+using System.Collections.Immutable;
+
+namespace MimecastActors.Domain;
+
+/// <summary>
+/// The listing calls a tenant spent, as a sliding log: it answers how many calls are left in the current window
+/// and when the next one may go. Persisted with the tenant, so a restarted or moved puller does not burst a fresh
+/// budget into a window that is already partly spent.
+/// </summary>
+public sealed record CallBudget(RateLimitPolicy Policy, ImmutableQueue<DateTimeOffset> Spent)
+{
+    public static CallBudget Empty(RateLimitPolicy policy) => new(policy, []);
+
+    public int Remaining(DateTimeOffset now) => Policy.Calls - InWindow(now).Count();
+
+    /// <summary>When the next call fits in the budget: now if one is left, else when the oldest call leaves the window.</summary>
+    public DateTimeOffset NextCallAt(DateTimeOffset now)
+    {
+        var inWindow = InWindow(now).ToList();
+        return inWindow.Count < Policy.Calls ? now : inWindow[inWindow.Count - Policy.Calls] + Policy.Window;
+    }
+
+    /// <summary>Records calls; calls that left the window are forgotten, so the log never holds more than a window's worth.</summary>
+    public CallBudget Spend(DateTimeOffset at, int calls)
+    {
+        var spent = Prune(at);
+        for (var i = 0; i < calls; i++)
+        {
+            spent = spent.Enqueue(at);
+        }
+
+        return this with { Spent = spent };
+    }
+
+    /// <summary>A new policy keeps the calls already spent.</summary>
+    public CallBudget WithPolicy(RateLimitPolicy policy) => this with { Policy = policy };
+
+    private IEnumerable<DateTimeOffset> InWindow(DateTimeOffset now) => Spent.Where(t => now - t < Policy.Window);
+
+    private ImmutableQueue<DateTimeOffset> Prune(DateTimeOffset now)
+    {
+        var spent = Spent;
+        while (!spent.IsEmpty && now - spent.Peek() >= Policy.Window)
+        {
+            spent = spent.Dequeue();
+        }
+
+        return spent;
+    }
+}

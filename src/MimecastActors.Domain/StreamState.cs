@@ -1,0 +1,38 @@
+using System.Collections.Immutable;
+
+namespace MimecastActors.Domain;
+
+/// <summary>
+/// Where one stream stands. <see cref="Cursor"/> is the `nextPage` token that lists the page being delivered (null:
+/// the start of the retention window). It moves to the page's `@nextPage` only when the intake has acknowledged
+/// every event of every file of the page; until then <see cref="Page"/> says what is already delivered, so a
+/// restart re-lists the same page (fresh URLs), skips finished files and resumes the others where they stopped.
+/// </summary>
+public sealed record StreamState(
+    StreamDefinition Definition,
+    string? Cursor,
+    bool CaughtUp,
+    DateTimeOffset? LastListedAt,
+    DateTimeOffset? NewestEventAt,
+    PageProgress Page)
+{
+    public static StreamState New(StreamDefinition definition) => new(definition, null, false, null, null, PageProgress.None);
+
+    public string Key => Definition.Key;
+
+    /// <summary>How far behind the newest forwarded event is; unknown (null) before the first one.</summary>
+    public TimeSpan? Lag(DateTimeOffset now) => NewestEventAt is { } newest ? now - newest : null;
+}
+
+/// <summary>What of the page in progress is delivered: whole files, and lines of files begun (by file identity, the URL without its query).</summary>
+public sealed record PageProgress(ImmutableHashSet<string> FilesDone, ImmutableDictionary<string, long> LinesDone)
+{
+    public static readonly PageProgress None = new([], ImmutableDictionary<string, long>.Empty);
+
+    public bool IsEmpty => FilesDone.IsEmpty && LinesDone.IsEmpty;
+
+    /// <summary>Lines of a file already acknowledged: a resumed read skips them.</summary>
+    public long LinesAcknowledged(string file) => LinesDone.GetValueOrDefault(file);
+
+    public bool IsDone(string file) => FilesDone.Contains(file);
+}

@@ -1,0 +1,35 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace MimecastActors.Domain;
+
+/// <summary>The vendor's rule for the SIEM batch endpoint: at most <see cref="Calls"/> listing calls in any window of <see cref="Window"/>.</summary>
+public sealed record RateLimitPolicy(int Calls, TimeSpan Window)
+{
+    public static readonly RateLimitPolicy Default = new(50, TimeSpan.FromMinutes(15));
+}
+
+/// <summary>
+/// A tenant's configuration as the puller keeps it: everything but the secrets, which are represented by a
+/// fingerprint so that a changed secret is noticed (a paused tenant resumes) without storing it in clear.
+/// </summary>
+public sealed record TenantSettings(
+    string TenantId,
+    Uri MimecastBaseUrl,
+    string ClientId,
+    string ClientSecretFingerprint,
+    IReadOnlyList<StreamDefinition> Streams,
+    int PageSize,
+    TimeSpan PollInterval,
+    RateLimitPolicy RateLimit,
+    Uri IntakeUrl,
+    string IntakeKeyFingerprint)
+{
+    /// <summary>A short, one-way digest of a secret: enough to tell that it changed, useless to an attacker.</summary>
+    public static string Fingerprint(string secret) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)))[..16];
+
+    /// <summary>Records are compared by value, but lists by reference: compare what matters.</summary>
+    public bool SameAs(TenantSettings other) =>
+        this with { Streams = [] } == other with { Streams = [] } && Streams.SequenceEqual(other.Streams);
+}

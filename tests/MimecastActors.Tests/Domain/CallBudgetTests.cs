@@ -1,0 +1,72 @@
+using CsCheck;
+
+using MimecastActors.Domain;
+
+namespace MimecastActors.Tests.Domain;
+
+public sealed class CallBudgetTests
+{
+    private static readonly DateTimeOffset T0 = DomainSamples.T0;
+    private static readonly RateLimitPolicy ThreePerMinute = new(3, TimeSpan.FromMinutes(1));
+
+    [Fact]
+    public void Calls_left_and_the_next_call_follow_a_sliding_window()
+    {
+        var budget = CallBudget.Empty(ThreePerMinute)
+            .Spend(T0, 1)
+            .Spend(T0.AddSeconds(10), 2);
+
+        budget.Remaining(T0.AddSeconds(20)).Should().Be(0);
+        budget.NextCallAt(T0.AddSeconds(20)).Should().Be(T0.AddMinutes(1), "the first call leaves the window then");
+        budget.Remaining(T0.AddMinutes(1)).Should().Be(1);
+        budget.NextCallAt(T0.AddMinutes(1)).Should().Be(T0.AddMinutes(1));
+        budget.Remaining(T0.AddSeconds(70)).Should().Be(3);
+    }
+
+    [Fact]
+    public void A_new_policy_keeps_the_calls_already_spent()
+    {
+        var budget = CallBudget.Empty(ThreePerMinute).Spend(T0, 3).WithPolicy(new RateLimitPolicy(5, TimeSpan.FromMinutes(1)));
+
+        budget.Remaining(T0).Should().Be(2);
+    }
+
+    [Fact]
+    public void The_log_holds_no_more_than_a_window_of_calls()
+    {
+        var budget = CallBudget.Empty(ThreePerMinute);
+        for (var i = 0; i < 1000; i++)
+        {
+            budget = budget.Spend(T0.AddSeconds(i * 30), 1);
+        }
+
+        budget.Spent.Count().Should().BeLessThanOrEqualTo(3);
+    }
+
+    [Fact]
+    public void Calls_made_only_when_the_budget_says_so_never_exceed_it_in_any_window()
+    {
+        // Random moments at which a puller would like to call; it calls (1 or 2 calls) only when NextCallAt allows.
+        Gen.Select(Gen.Int[1, 20], Gen.Int[0, 40_000].Array[1, 200], Gen.Int[1, 2].Array[200])
+            .Sample((calls, gaps, costs) =>
+            {
+                var policy = new RateLimitPolicy(Math.Max(2, calls), TimeSpan.FromSeconds(60));
+                var budget = CallBudget.Empty(policy);
+                var made = new List<DateTimeOffset>();
+                var now = T0;
+                for (var i = 0; i < gaps.Length; i++)
+                {
+                    now = now.AddMilliseconds(gaps[i]);
+                    // Two calls (a refused token) only fit when two are left; one is always allowed when one is left.
+                    var cost = budget.Remaining(now) >= 2 ? costs[i] : 1;
+                    if (budget.NextCallAt(now) <= now)
+                    {
+                        budget = budget.Spend(now, cost);
+                        made.AddRange(Enumerable.Repeat(now, cost));
+                    }
+                }
+
+                return made.All(t => made.Count(u => u >= t && u < t + policy.Window) <= policy.Calls);
+            });
+    }
+}
