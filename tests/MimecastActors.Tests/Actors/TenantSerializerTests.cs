@@ -1,0 +1,71 @@
+using Akka.Serialization;
+
+using MimecastActors.Actors;
+using MimecastActors.Domain;
+
+using static MimecastActors.Tests.Domain.DomainSamples;
+
+namespace MimecastActors.Tests.Actors;
+
+public sealed class TenantSerializerTests() : Akka.TestKit.Xunit2.TestKit(TenantSerializer.Hocon)
+{
+    /// <summary>One sample of every persisted type, with every field set.</summary>
+    public static TheoryData<object> Samples()
+    {
+        var state = Configured().ApplyAll(
+            new TenantEvents.CallsSpent(2, T0),
+            new TenantEvents.RateLimited(T0.AddSeconds(30), T0),
+            new TenantEvents.FileProgressed("receipt", "https://s3/x/1.json.gz", 500, T0.AddMinutes(-3), T0),
+            new TenantEvents.FileCompleted("receipt", "https://s3/x/2.json.gz", T0.AddMinutes(-2), T0),
+            new TenantEvents.PageCompleted("process", "token==", true, T0),
+            new TenantEvents.Paused("the intake refused the key", T0));
+        return new TheoryData<object>
+        {
+            new TenantEvents.Configured(Settings(StreamDefinition.Plan(["url protect", "journal"], grouped: true)), T0),
+            new TenantEvents.CallsSpent(2, T0),
+            new TenantEvents.RateLimited(T0.AddMilliseconds(12_345), T0),
+            new TenantEvents.FileProgressed("receipt", "https://s3/x/1.json.gz", 500, T0.AddMinutes(-3), T0),
+            new TenantEvents.FileCompleted("receipt", "https://s3/x/1.json.gz", null, T0),
+            new TenantEvents.PageCompleted("receipt", "eyJ0IjoxfQ==", false, T0),
+            new TenantEvents.Paused("Mimecast rejected the client credentials of client id x", T0),
+            new TenantEvents.Resumed(T0),
+            state,
+        };
+    }
+
+    [Theory]
+    [MemberData(nameof(Samples))]
+    public void Every_persisted_type_round_trips_through_our_serializer(object sample)
+    {
+        var serializer = Sys.Serialization.FindSerializerFor(sample);
+        serializer.Should().BeOfType<TenantSerializer>();
+
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, sample);
+        var copy = Sys.Serialization.Deserialize(serializer.ToBinary(sample), serializer.Identifier, manifest);
+
+        copy.Should().BeEquivalentTo(sample, o => o.RespectingRuntimeTypes().ComparingRecordsByMembers().ComparingByMembers<StreamDefinition>());
+        Canonical(copy).Should().Be(Canonical(sample));
+    }
+
+    [Fact]
+    public void Every_event_type_of_the_domain_has_a_manifest_and_a_sample()
+    {
+        var events = typeof(ITenantEvent).Assembly.GetTypes().Where(t => typeof(ITenantEvent).IsAssignableFrom(t) && !t.IsInterface).ToList();
+
+        TenantSerializer.KnownTypes.Keys.Should().Contain(events).And.Contain(typeof(TenantState));
+        ((IEnumerable<object[]>)Samples()).Select(row => row[0].GetType()).Should().BeEquivalentTo(TenantSerializer.KnownTypes.Keys);
+        TenantSerializer.KnownTypes.Values.Should().OnlyHaveUniqueItems();
+    }
+
+    [Fact]
+    public void An_unknown_manifest_is_a_clear_error()
+    {
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerForType(typeof(TenantState));
+
+        var read = () => serializer.FromBinary("{}"u8.ToArray(), "from-the-future.v9");
+
+        read.Should().Throw<System.Runtime.Serialization.SerializationException>().WithMessage("*from-the-future.v9*newer version*");
+    }
+
+    private static string Canonical(object o) => System.Text.Json.JsonSerializer.Serialize(o, o.GetType());
+}
