@@ -1,0 +1,152 @@
+using Akka.Actor;
+using Akka.Event;
+
+using MimecastActors.Sekoia;
+
+using static MimecastActors.Actors.ForwarderProtocol;
+
+namespace MimecastActors.Actors;
+
+/// <summary>
+/// Delivers one tenant's chunks to its Sekoia intake. At most <see cref="ForwarderSettings.MaxInFlight"/> chunks are
+/// held; an offer beyond that waits for a free place, so the reader upstream waits too. A chunk is sent until the
+/// intake acknowledges it — retried with backoff for as long as the intake fails, never dropped — or until the
+/// intake refuses the tenant, which the parent hears about and answers by pausing with its cursor untouched.
+/// </summary>
+public sealed class Forwarder : ReceiveActor, IWithTimers
+{
+    private readonly SekoiaIntakeClient _intake;
+    private readonly ForwarderSettings _settings;
+    private readonly SemaphoreSlim _nodeGate;
+    private readonly Queue<(IActorRef Producer, Offer Offer)> _waiting = new();
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private int _inFlight;
+
+    public Forwarder(SekoiaIntakeClient intake, ForwarderSettings settings, SemaphoreSlim nodeGate)
+    {
+        _intake = intake;
+        _settings = settings;
+        _nodeGate = nodeGate;
+
+        Receive<Offer>(offer =>
+        {
+            _waiting.Enqueue((Sender, offer));
+            Admit();
+        });
+        Receive<Send>(Start);
+        Receive<Sent>(Handle);
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(SekoiaIntakeClient intake, ForwarderSettings settings, SemaphoreSlim nodeGate) =>
+        Akka.Actor.Props.Create(() => new Forwarder(intake, settings, nodeGate));
+
+    private void Admit()
+    {
+        while (_inFlight < _settings.MaxInFlight && _waiting.TryDequeue(out var next))
+        {
+            _inFlight++;
+            next.Producer.Tell(new Accepted(next.Offer.Origin));
+            Self.Tell(new Send(next.Offer.Chunk, next.Offer.Origin, 0, 0));
+        }
+    }
+
+    private void Start(Send job)
+    {
+        var intake = _intake;
+        var gate = _nodeGate;
+        SendThroughGate(intake, gate, job).PipeTo(Self, success: outcome => new Sent(job, outcome), failure: e => new Sent(job, null, e));
+    }
+
+    /// <summary>The node-wide gate bounds concurrent intake requests, whatever the number of tenants.</summary>
+    private static async Task<IntakeOutcome> SendThroughGate(SekoiaIntakeClient intake, SemaphoreSlim gate, Send job)
+    {
+        await gate.WaitAsync();
+        try
+        {
+            return await intake.SendAsync(job.Chunk);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private void Handle(Sent sent)
+    {
+        var job = sent.Job;
+        var attempts = job.Attempts + (sent.Outcome?.Attempts ?? 1);
+        switch (sent.Outcome)
+        {
+            case IntakeOutcome.Acknowledged:
+                Context.Parent.Tell(new Delivered(job.Origin, job.Chunk.EventCount + job.AlreadyAcknowledged, attempts));
+                Done();
+                break;
+
+            case IntakeOutcome.TooLarge tooLarge:
+                var index = tooLarge.AcknowledgedCount;
+                Context.Parent.Tell(new EventSetAside(job.Origin, job.AlreadyAcknowledged + index, job.Chunk.GetEvent(index), tooLarge.Message));
+                Continue(job, acknowledged: index + 1, attempts, TimeSpan.Zero);
+                break;
+
+            case IntakeOutcome.Fatal fatal:
+                _log.Error("Intake refused the chunk of {0} (lines {1}-{2}): {3}", job.Origin.File, job.Origin.FirstLine, job.Origin.LastLine, fatal.Message);
+                Context.Parent.Tell(new IntakeRefused(job.Origin, fatal.Message));
+                Done();
+                break;
+
+            case IntakeOutcome.RetryLater retry:
+                Retry(job, retry.AcknowledgedCount, attempts, retry.RetryAfter, retry.Reason);
+                break;
+
+            default:
+                // The client classifies every HTTP answer; an exception here is a bug or a cancellation: retry, never drop.
+                Retry(job, 0, attempts, null, sent.Error?.Message ?? "no outcome");
+                break;
+        }
+    }
+
+    private void Retry(Send job, int acknowledged, int attempts, TimeSpan? retryAfter, string reason)
+    {
+        var delay = _settings.Backoff(attempts, retryAfter, Random.Shared);
+        _log.Warning("Chunk of {0} (lines {1}-{2}) not delivered after {3} attempts, again in {4}: {5}",
+            job.Origin.File, job.Origin.FirstLine, job.Origin.LastLine, attempts, delay, reason);
+        Context.Parent.Tell(new Retrying(job.Origin, attempts, delay, reason));
+        Continue(job, acknowledged, attempts, delay);
+    }
+
+    /// <summary>Goes on with the part of the chunk the intake has not acknowledged yet.</summary>
+    private void Continue(Send job, int acknowledged, int attempts, TimeSpan delay)
+    {
+        if (acknowledged >= job.Chunk.EventCount)
+        {
+            Context.Parent.Tell(new Delivered(job.Origin, job.AlreadyAcknowledged + acknowledged, attempts));
+            Done();
+            return;
+        }
+
+        var rest = acknowledged > 0
+            ? job with { Chunk = job.Chunk.Skip(acknowledged), AlreadyAcknowledged = job.AlreadyAcknowledged + acknowledged, Attempts = attempts }
+            : job with { Attempts = attempts };
+        if (delay <= TimeSpan.Zero)
+        {
+            Self.Tell(rest);
+        }
+        else
+        {
+            Timers.StartSingleTimer(rest, rest, delay);
+        }
+    }
+
+    private void Done()
+    {
+        _inFlight--;
+        Admit();
+    }
+
+    /// <summary>One delivery attempt of (what is left of) a chunk.</summary>
+    private sealed record Send(IntakeChunk Chunk, ChunkOrigin Origin, int AlreadyAcknowledged, int Attempts);
+
+    private sealed record Sent(Send Job, IntakeOutcome? Outcome, Exception? Error = null);
+}
