@@ -13,11 +13,16 @@ public sealed record CallBudget(RateLimitPolicy Policy, ImmutableQueue<DateTimeO
 
     public int Remaining(DateTimeOffset now) => Policy.Calls - InWindow(now).Count();
 
-    /// <summary>When the next call fits in the budget: now if one is left, else when the oldest call leaves the window.</summary>
-    public DateTimeOffset NextCallAt(DateTimeOffset now)
+    /// <summary>
+    /// When <paramref name="calls"/> more calls fit in the budget: now if they are left, else when enough of the
+    /// oldest calls have left the window. (A listing may cost two calls when the API refuses the token.)
+    /// </summary>
+    public DateTimeOffset NextCallAt(DateTimeOffset now, int calls = 1)
     {
+        calls = Math.Clamp(calls, 1, Policy.Calls);
         var inWindow = InWindow(now).ToList();
-        return inWindow.Count < Policy.Calls ? now : inWindow[inWindow.Count - Policy.Calls] + Policy.Window;
+        var excess = inWindow.Count + calls - Policy.Calls;
+        return excess <= 0 ? now : inWindow[excess - 1] + Policy.Window;
     }
 
     /// <summary>Records calls; calls that left the window are forgotten, so the log never holds more than a window's worth.</summary>

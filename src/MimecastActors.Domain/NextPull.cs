@@ -50,7 +50,8 @@ public static class PullScheduler
 
         // The latest of three moments: when the stream is due, when the budget has a call, when a 429 ends.
         var (at, why) = (next.DueAt, $"stream {next.Stream.Key} is caught up; next poll");
-        if (state.Budget.NextCallAt(now) is var budgetAt && budgetAt > at)
+        // Room for two calls: a listing whose token is refused is retried once, and both count.
+        if (state.Budget.NextCallAt(now, calls: 2) is var budgetAt && budgetAt > at)
         {
             (at, why) = (budgetAt, $"{state.Budget.Policy.Calls} calls per {state.Budget.Policy.Window} are spent");
         }

@@ -24,6 +24,17 @@ public sealed class CallBudgetTests
     }
 
     [Fact]
+    public void Room_for_several_calls_waits_for_enough_calls_to_leave_the_window()
+    {
+        var budget = CallBudget.Empty(ThreePerMinute).Spend(T0, 1).Spend(T0.AddSeconds(10), 1);
+
+        budget.NextCallAt(T0.AddSeconds(20), calls: 1).Should().Be(T0.AddSeconds(20));
+        budget.NextCallAt(T0.AddSeconds(20), calls: 2).Should().Be(T0.AddMinutes(1));
+        budget.NextCallAt(T0.AddSeconds(20), calls: 3).Should().Be(T0.AddSeconds(70));
+        budget.NextCallAt(T0.AddSeconds(20), calls: 9).Should().Be(T0.AddSeconds(70), "never more than the whole budget is asked for");
+    }
+
+    [Fact]
     public void A_new_policy_keeps_the_calls_already_spent()
     {
         var budget = CallBudget.Empty(ThreePerMinute).Spend(T0, 3).WithPolicy(new RateLimitPolicy(5, TimeSpan.FromMinutes(1)));

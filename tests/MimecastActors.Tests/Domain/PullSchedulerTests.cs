@@ -54,9 +54,9 @@ public sealed class PullSchedulerTests
     }
 
     [Fact]
-    public void A_spent_budget_waits_until_a_call_leaves_the_window()
+    public void A_spent_budget_waits_until_room_for_a_listing_and_its_possible_retry()
     {
-        var state = Configured(Settings(rateLimit: new RateLimitPolicy(2, TimeSpan.FromMinutes(15))))
+        var state = Configured(Settings(rateLimit: new RateLimitPolicy(3, TimeSpan.FromMinutes(15))))
             .ApplyAll(new TenantEvents.CallsSpent(1, T0), new TenantEvents.CallsSpent(1, T0.AddMinutes(1)));
 
         PullScheduler.Decide(state, T0.AddMinutes(2), NoneDelivering).Should().BeOfType<NextPull.Wait>().Which.At.Should().Be(T0.AddMinutes(15));
