@@ -22,7 +22,8 @@ public static class PullScheduler
     /// pulling cannot starve the others; lag breaks ties. Nothing goes before the budget or a 429 allows.
     /// </summary>
     /// <param name="delivering">Streams whose current page is still being delivered: they list nothing meanwhile.</param>
-    public static NextPull Decide(TenantState state, DateTimeOffset now, IReadOnlySet<string> delivering)
+    /// <param name="relisting">Streams that must list their current page again (a URL expired): due at once.</param>
+    public static NextPull Decide(TenantState state, DateTimeOffset now, IReadOnlySet<string> delivering, IReadOnlySet<string>? relisting = null)
     {
         if (state.Settings is not { } settings)
         {
@@ -41,7 +42,7 @@ public static class PullScheduler
         }
 
         var next = candidates
-            .Select(s => (Stream: s, DueAt: DueAt(s, settings.PollInterval, now)))
+            .Select(s => (Stream: s, DueAt: relisting?.Contains(s.Key) == true ? now : DueAt(s, settings.PollInterval, now)))
             .OrderBy(c => c.DueAt)
             .ThenBy(c => c.Stream.LastListedAt ?? DateTimeOffset.MinValue)
             .ThenByDescending(c => c.Stream.Lag(now) ?? TimeSpan.MaxValue)

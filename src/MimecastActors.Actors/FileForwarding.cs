@@ -1,0 +1,121 @@
+using System.Buffers.Text;
+
+using Akka.Actor;
+
+using MimecastActors.Mimecast;
+using MimecastActors.Sekoia;
+
+using static MimecastActors.Actors.ForwarderProtocol;
+
+namespace MimecastActors.Actors;
+
+/// <summary>How reading a file ended, and how far its chunks were offered to the forwarder.</summary>
+/// <param name="OfferedThrough">Every line up to this one is in a chunk the forwarder accepted (or was set aside).</param>
+public sealed record FileForwarded(BatchFileOutcome Outcome, long OfferedThrough);
+
+/// <summary>
+/// Reads one batch file and offers its events, in chunks, to the tenant's forwarder, waiting for each chunk to be
+/// accepted: the forwarder's window is the only buffer, so a slow intake slows the reading. Rejected lines are
+/// set aside before the chunk that follows them is offered, so the checkpoint never passes a line that is neither
+/// delivered nor recorded. Runs as a task beside the puller; the puller hears the result.
+/// </summary>
+public sealed class FileForwarding : IBatchLineSink
+{
+    private static ReadOnlySpan<byte> TimestampField => "\"timestamp\":"u8;
+
+    private readonly string _tenant;
+    private readonly string _stream;
+    private readonly BatchFileRef _file;
+    private readonly IActorRef _forwarder;
+    private readonly IRejectedLineStore _rejected;
+    private readonly IntakeChunkBuilder _chunk;
+    private readonly TimeProvider _time;
+    private long _offeredThrough;
+    private long _lastEventLine;
+    private long? _newestMs;
+
+    private FileForwarding(string tenant, string stream, BatchFileRef file, long skip, IActorRef forwarder, IRejectedLineStore rejected, IntakeChunkBuilder chunk, TimeProvider time)
+    {
+        _tenant = tenant;
+        _stream = stream;
+        _file = file;
+        _forwarder = forwarder;
+        _rejected = rejected;
+        _chunk = chunk;
+        _time = time;
+        _offeredThrough = skip;
+        _lastEventLine = skip;
+    }
+
+    public static async Task<FileForwarded> RunAsync(
+        string tenant, string stream, BatchFileRef file, long skip, BatchFileReader reader, SekoiaIntakeClient intake,
+        IActorRef forwarder, IRejectedLineStore rejected, TimeProvider time, CancellationToken cancel)
+    {
+        using var chunk = intake.CreateChunkBuilder();
+        var forwarding = new FileForwarding(tenant, stream, file, skip, forwarder, rejected, chunk, time);
+        var outcome = await reader.ReadAsync(file, skip, forwarding, cancel);
+
+        // Whatever ended the read, the lines handed over were whole and checked: offer them, and the next read starts after.
+        await forwarding.OfferAsync(cancel);
+        return new FileForwarded(outcome, forwarding._offeredThrough);
+    }
+
+    public async ValueTask OnEventAsync(ReadOnlyMemory<byte> line, long lineNumber, CancellationToken cancel)
+    {
+        var added = _chunk.TryAdd(line.Span);
+        if (added == ChunkAddResult.ChunkFull)
+        {
+            await OfferAsync(cancel);
+            added = _chunk.TryAdd(line.Span);
+        }
+
+        if (added != ChunkAddResult.Added)
+        {
+            // The reader already refuses what the intake would; this is a last guard, and it loses nothing either.
+            SetAside(lineNumber, added.ToString(), $"the intake client refused the event ({added})", line.Length, line.Span);
+            return;
+        }
+
+        _lastEventLine = lineNumber;
+        if (Timestamp(line.Span) is { } ms && ms > (_newestMs ?? long.MinValue))
+        {
+            _newestMs = ms;
+        }
+    }
+
+    public ValueTask OnRejectedAsync(RejectedLine rejected, ReadOnlyMemory<byte> head, CancellationToken cancel)
+    {
+        SetAside(rejected.LineNumber, rejected.Reason.ToString(), rejected.Detail, rejected.Length, head.Span);
+        return ValueTask.CompletedTask;
+    }
+
+    private void SetAside(long line, string reason, string detail, long length, ReadOnlySpan<byte> head) =>
+        _rejected.Append(new RejectedRecord(_tenant, _stream, _file.Identity, line, reason, detail, length, RejectedLineFiles.Head(head), _time.GetUtcNow()));
+
+    private async Task OfferAsync(CancellationToken cancel)
+    {
+        if (_chunk.EventCount == 0)
+        {
+            return;
+        }
+
+        var newest = _newestMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
+        var origin = new ChunkOrigin(_stream, _file.Identity, _offeredThrough + 1, _lastEventLine, newest);
+        await _forwarder.Ask<Accepted>(new Offer(_chunk.Seal(), origin), cancel);
+        _offeredThrough = _lastEventLine;
+        _newestMs = null;
+    }
+
+    /// <summary>The event's `timestamp` (epoch milliseconds, a number or a string of digits), found without parsing the event.</summary>
+    private static long? Timestamp(ReadOnlySpan<byte> line)
+    {
+        var at = line.IndexOf(TimestampField);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var value = line[(at + TimestampField.Length)..].TrimStart(" \""u8);
+        return Utf8Parser.TryParse(value, out long ms, out _) && ms > 0 ? ms : null;
+    }
+}

@@ -1,0 +1,48 @@
+namespace MimecastActors.Actors;
+
+/// <summary>Every message for a tenant carries its id, which is also the sharding entity id.</summary>
+public interface ITenantMessage
+{
+    string TenantId { get; }
+}
+
+/// <summary>The messages a <see cref="TenantPuller"/> answers.</summary>
+public static class TenantProtocol
+{
+    /// <summary>Wakes a tenant (a puller starts by itself once it exists; this only makes it exist).</summary>
+    public sealed record Start(string TenantId) : ITenantMessage;
+
+    /// <summary>Asks for a tenant's status; answered with <see cref="Status"/>.</summary>
+    public sealed record GetStatus(string TenantId) : ITenantMessage;
+
+    /// <summary>Stops a tenant cleanly (the sharding hand-off message: the default PoisonPill would drop its mailbox).</summary>
+    public sealed record HandOff(string TenantId) : ITenantMessage;
+
+    public sealed record StreamStatus(string Stream, string? Cursor, bool CaughtUp, bool Delivering, DateTimeOffset? NewestEventAt, int FilesDone);
+
+    public sealed record Status(
+        string TenantId, bool Configured, string? PausedBecause, int CallsLeft, DateTimeOffset? RateLimitedUntil,
+        IReadOnlyList<StreamStatus> Streams, long EventsDelivered, long LinesRejected, string? LastError);
+}
+
+/// <summary>How a puller paces itself; every figure has a reason in the design.</summary>
+/// <param name="SnapshotEvery">Events between snapshots; older events are deleted once a snapshot is saved.</param>
+/// <param name="TruncatedFileRetries">Reads of a truncated file before its unreadable tail is set aside.</param>
+public sealed record PullerSettings(int SnapshotEvery, int TruncatedFileRetries, TimeSpan MinBackoff, TimeSpan MaxBackoff, ForwarderSettings Forwarder)
+{
+    public static readonly PullerSettings Default = new(500, 3, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), ForwarderSettings.Default);
+
+    public TimeSpan Backoff(int failures) =>
+        TimeSpan.FromTicks((long)Math.Min(MaxBackoff.Ticks, MinBackoff.Ticks * Math.Pow(2, Math.Min(failures - 1, 30))));
+}
+
+/// <summary>What a tenant's puller needs from its node: configuration, clients, where to set lines aside, the node-wide intake gate.</summary>
+public sealed record PullerServices(
+    ITenantDirectory Directory,
+    MimecastActors.Mimecast.MimecastClientFactory Mimecast,
+    MimecastActors.Mimecast.BatchFileReader Reader,
+    MimecastActors.Sekoia.SekoiaIntakeClientFactory Intake,
+    IRejectedLineStore Rejected,
+    SemaphoreSlim IntakeGate,
+    TimeProvider Time,
+    PullerSettings Settings);

@@ -1,0 +1,405 @@
+using System.Diagnostics.CodeAnalysis;
+
+using Akka.Actor;
+using Akka.Event;
+using Akka.Persistence;
+
+using MimecastActors.Domain;
+using MimecastActors.Mimecast;
+using MimecastActors.Sekoia;
+
+using static MimecastActors.Actors.ForwarderProtocol;
+
+namespace MimecastActors.Actors;
+
+/// <summary>
+/// One tenant: owns its OAuth token (in memory), its cursors and its rate-limit budget (in the journal). It lists
+/// pages when <see cref="PullScheduler"/> says so, reads their files into the forwarder, and moves a cursor only
+/// when every file of the page is delivered or set aside. Decisions live in the domain; this class does the I/O.
+/// </summary>
+[SuppressMessage("Design", "CA1001", Justification = "The reading cancellation is disposed in PostStop, the end of the actor's life.")]
+public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
+{
+    private readonly string _tenantId;
+    private readonly PullerServices _services;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, PageDelivery> _deliveries = new(StringComparer.Ordinal);
+    private TenantState _state = TenantState.Empty;
+    private MimecastApiClient? _api;
+    private SekoiaIntakeClient? _intake;
+    private IActorRef _forwarder = ActorRefs.Nobody;
+    private CancellationTokenSource _reading = new();
+    private bool _listing;
+    private int _failures;
+    private DateTimeOffset _notBefore = DateTimeOffset.MinValue;
+    private long _eventsDelivered;
+    private long _linesRejected;
+    private string? _lastError;
+
+    public TenantPuller(string tenantId, PullerServices services)
+    {
+        _tenantId = tenantId;
+        _services = services;
+
+        Recover<SnapshotOffer>(offer => _state = (TenantState)offer.Snapshot);
+        Recover<ITenantEvent>(e => _state = _state.Apply(e));
+        Recover<RecoveryCompleted>(_ => Self.Tell(Begin.Instance));
+
+        Command<Begin>(_ => Configure());
+        Command<Tick>(_ => PullNext());
+        Command<Listed>(OnListed);
+        Command<ReadAgain>(again => ReadNext(again.Stream));
+        Command<FileDone>(OnFileDone);
+        Command<Delivered>(OnDelivered);
+        Command<EventSetAside>(OnEventSetAside);
+        Command<IntakeRefused>(refused => Pause($"the intake refused this tenant: {refused.Reason}"));
+        Command<Retrying>(retrying => _lastError = retrying.Reason);
+        Command<Accepted>(_ => { }); // answers to offers whose reader gave up waiting
+        Command<TenantProtocol.Start>(_ => { });
+        Command<TenantProtocol.GetStatus>(_ => Sender.Tell(Status()));
+        Command<TenantProtocol.HandOff>(_ => Context.Stop(Self));
+        Command<SaveSnapshotSuccess>(saved =>
+        {
+            DeleteMessages(saved.Metadata.SequenceNr);
+            DeleteSnapshots(new SnapshotSelectionCriteria(saved.Metadata.SequenceNr - 1));
+        });
+        Command<SaveSnapshotFailure>(failed => _log.Warning("Snapshot of tenant {0} failed: {1}", _tenantId, failed.Cause.Message));
+        Command<DeleteMessagesFailure>(failed => _log.Warning("Deleting old events of tenant {0} failed: {1}", _tenantId, failed.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(_ => { });
+    }
+
+    public override string PersistenceId => $"tenant-{_tenantId}";
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    private DateTimeOffset Now => _services.Time.GetUtcNow();
+
+    public static Props Props(string tenantId, PullerServices services) => Akka.Actor.Props.Create(() => new TenantPuller(tenantId, services));
+
+    protected override void PostStop()
+    {
+        _reading.Cancel();
+        _reading.Dispose();
+        base.PostStop();
+    }
+
+    /// <summary>Reads the tenant's configuration; a change (a new secret too) is journaled and lifts a pause.</summary>
+    private void Configure()
+    {
+        if (_services.Directory.Find(_tenantId) is not { } configuration)
+        {
+            _log.Warning("Tenant {0} has no configuration on this node; it stays idle", _tenantId);
+            return;
+        }
+
+        _api = _services.Mimecast.Create(configuration.Mimecast);
+        _intake = _services.Intake.Create(configuration.Settings.IntakeUrl, configuration.IntakeKey);
+        _forwarder = Context.ActorOf(Forwarder.Props(_intake, _services.Settings.Forwarder, _services.IntakeGate), "forwarder");
+        if (_state.Settings is not { } known || !known.SameAs(configuration.Settings))
+        {
+            Record(new TenantEvents.Configured(configuration.Settings, Now));
+            if (_state.IsPaused)
+            {
+                Record(new TenantEvents.Resumed(Now));
+            }
+        }
+
+        _log.Info("Tenant {0} started: {1} streams, {2} listing calls left in the budget", _tenantId, _state.Streams.Count, _state.Budget.Remaining(Now));
+        Self.Tell(Tick.Instance);
+    }
+
+    private void PullNext()
+    {
+        if (_api is null || _listing)
+        {
+            return; // one listing at a time: the budget is spent in order
+        }
+
+        if (Now < _notBefore)
+        {
+            Timers.StartSingleTimer(Tick.Instance, Tick.Instance, _notBefore - Now);
+            return;
+        }
+
+        var delivering = _deliveries.Where(d => !d.Value.NeedsRelist).Select(d => d.Key).ToHashSet();
+        var relisting = _deliveries.Where(d => d.Value.NeedsRelist).Select(d => d.Key).ToHashSet();
+        switch (PullScheduler.Decide(_state, Now, delivering, relisting))
+        {
+            case NextPull.Now now:
+                _listing = true;
+                Record(new TenantEvents.CallsSpent(1, Now)); // written ahead: a crash right after the call still counts it
+                var stream = now.Stream.Key;
+                var query = new BatchQuery(now.Stream.Definition.Types, _state.Settings!.PageSize, now.Stream.Cursor);
+                _api.ListAsync(query, CancellationToken.None).PipeTo(Self, success: outcome => new Listed(stream, outcome));
+                break;
+            case NextPull.Wait wait:
+                Timers.StartSingleTimer(Tick.Instance, Tick.Instance, wait.At - Now);
+                break;
+        }
+    }
+
+    private void OnListed(Listed listed)
+    {
+        _listing = false;
+        if (listed.Outcome.Calls > 1)
+        {
+            Record(new TenantEvents.CallsSpent(listed.Outcome.Calls - 1, Now));
+        }
+
+        switch (listed.Outcome)
+        {
+            case PageListed page:
+                _failures = 0;
+                Deliver(listed.Stream, page.Page);
+                break;
+            case RateLimited limited:
+                _log.Info("Tenant {0}: Mimecast answered 429; next listing in {1}", _tenantId, limited.Wait);
+                Record(new TenantEvents.RateLimited(Now + limited.Wait, Now));
+                break;
+            case ListingFailed { Failure: var failure } when failure.NeedsOperator || failure.Kind == MimecastFailureKind.BadRequest:
+                Pause(failure.Message);
+                return;
+            case ListingFailed { Failure: var failure }:
+                Backoff($"listing {listed.Stream}: {failure.Message}");
+                break;
+        }
+
+        Self.Tell(Tick.Instance);
+    }
+
+    /// <summary>Starts delivering a page, or continues after a re-list (fresh URLs, same files): done files are skipped.</summary>
+    private void Deliver(string stream, BatchPage page)
+    {
+        if (!_state.Streams.ContainsKey(stream))
+        {
+            return;
+        }
+
+        if (!_deliveries.TryGetValue(stream, out var delivery))
+        {
+            _deliveries[stream] = delivery = new PageDelivery();
+        }
+
+        delivery.Page = page;
+        delivery.NeedsRelist = false;
+        ReadNext(stream);
+    }
+
+    private void ReadNext(string stream)
+    {
+        if (!_deliveries.TryGetValue(stream, out var delivery) || delivery.Reading is not null || delivery.NeedsRelist || _state.IsPaused)
+        {
+            return;
+        }
+
+        var progress = _state.Streams[stream].Page;
+        var next = delivery.Page.Files.FirstOrDefault(f => !progress.IsDone(f.Identity) && delivery.Files.GetValueOrDefault(f.Identity)?.ReadComplete != true);
+        if (next is null)
+        {
+            TryCompletePage(stream);
+            return;
+        }
+
+        if (!delivery.Files.TryGetValue(next.Identity, out var track))
+        {
+            delivery.Files[next.Identity] = track = FileTrack.Start(progress.LinesAcknowledged(next.Identity));
+        }
+
+        delivery.Reading = next.Identity;
+        FileForwarding.RunAsync(_tenantId, stream, next, track.OfferedThrough, _services.Reader, _intake!, _forwarder, _services.Rejected, _services.Time, _reading.Token)
+            .PipeTo(Self, success: result => new FileDone(stream, next, result), failure: e => new FileDone(stream, next, null, e));
+    }
+
+    private void OnFileDone(FileDone done)
+    {
+        if (!_deliveries.TryGetValue(done.Stream, out var delivery) || !delivery.Files.TryGetValue(done.File.Identity, out var track))
+        {
+            return; // the tenant paused meanwhile
+        }
+
+        delivery.Reading = null;
+        if (done.Result is { } result)
+        {
+            track = track with { OfferedThrough = result.OfferedThrough };
+        }
+
+        switch (done.Result?.Outcome)
+        {
+            case FileRead:
+                _failures = 0;
+                delivery.Files[done.File.Identity] = track with { ReadComplete = true };
+                TryCompleteFile(done.Stream, done.File.Identity);
+                break;
+            case FileTruncated truncated when track.Truncations + 1 >= _services.Settings.TruncatedFileRetries:
+                // Read again and again it ends early: the unreadable tail is set aside, with its position, and the page goes on.
+                _linesRejected++;
+                _services.Rejected.Append(new RejectedRecord(_tenantId, done.Stream, done.File.Identity, truncated.LinesRead + 1, "Truncated",
+                    truncated.Reason, truncated.CompressedBytes, "", Now));
+                delivery.Files[done.File.Identity] = track with { ReadComplete = true, Truncations = track.Truncations + 1 };
+                TryCompleteFile(done.Stream, done.File.Identity);
+                break;
+            case FileTruncated truncated:
+                delivery.Files[done.File.Identity] = track with { Truncations = track.Truncations + 1 };
+                ReadAgainLater(done.Stream, truncated.Reason);
+                break;
+            case FileExpired expired:
+                // Never skip a file: list the same page again (same cursor) for fresh URLs.
+                _log.Info("Tenant {0}: {1}", _tenantId, expired.Message);
+                delivery.Files[done.File.Identity] = track;
+                delivery.NeedsRelist = true;
+                Self.Tell(Tick.Instance);
+                break;
+            case FileFailed failed:
+                delivery.Files[done.File.Identity] = track;
+                ReadAgainLater(done.Stream, failed.Message);
+                break;
+            default:
+                if (done.Error is not (null or OperationCanceledException))
+                {
+                    ReadAgainLater(done.Stream, $"reading {done.File}: {done.Error.Message}");
+                }
+
+                break;
+        }
+    }
+
+    private void ReadAgainLater(string stream, string reason)
+    {
+        Backoff(reason);
+        Timers.StartSingleTimer(("read", stream), new ReadAgain(stream), _notBefore - Now);
+    }
+
+    private void OnDelivered(Delivered delivered)
+    {
+        var origin = delivered.Origin;
+        _eventsDelivered += delivered.Events;
+        if (!_deliveries.TryGetValue(origin.Stream, out var delivery) || !delivery.Files.TryGetValue(origin.File, out var track))
+        {
+            return;
+        }
+
+        var acks = track.Acks.Ack(origin.FirstLine, origin.LastLine);
+        delivery.Files[origin.File] = track with { Acks = acks };
+        if (acks.Through > track.Acks.Through)
+        {
+            Record(new TenantEvents.FileProgressed(origin.Stream, origin.File, acks.Through, origin.NewestEventAt, Now));
+        }
+
+        TryCompleteFile(origin.Stream, origin.File);
+    }
+
+    /// <summary>A file is done when it was read to its end and every chunk offered from it is acknowledged.</summary>
+    private void TryCompleteFile(string stream, string file)
+    {
+        var delivery = _deliveries[stream];
+        var track = delivery.Files[file];
+        if (!track.ReadComplete || track.Acks.Through < track.OfferedThrough || _state.Streams[stream].Page.IsDone(file))
+        {
+            return;
+        }
+
+        Record(new TenantEvents.FileCompleted(stream, file, null, Now));
+        ReadNext(stream);
+    }
+
+    private void TryCompletePage(string stream)
+    {
+        var delivery = _deliveries[stream];
+        var progress = _state.Streams[stream].Page;
+        if (delivery.Reading is null && delivery.Page.Files.All(f => progress.IsDone(f.Identity)))
+        {
+            _deliveries.Remove(stream);
+            Record(new TenantEvents.PageCompleted(stream, delivery.Page.NextPage, delivery.Page.IsCaughtUp, Now));
+            Self.Tell(Tick.Instance);
+        }
+    }
+
+    private void OnEventSetAside(EventSetAside aside)
+    {
+        _linesRejected++;
+        _services.Rejected.Append(new RejectedRecord(_tenantId, aside.Origin.Stream, aside.Origin.File, 0, "IntakeTooLarge", aside.Reason,
+            aside.Event.Length, RejectedLineFiles.Head(aside.Event), Now));
+    }
+
+    /// <summary>Only an operator can fix this: stop reading, keep every cursor where it is, say why.</summary>
+    private void Pause(string reason)
+    {
+        if (_state.IsPaused)
+        {
+            return;
+        }
+
+        _log.Error("Tenant {0} paused: {1}", _tenantId, reason);
+        _lastError = reason;
+        _reading.Cancel();
+        _reading.Dispose();
+        _reading = new CancellationTokenSource();
+        _deliveries.Clear();
+        Record(new TenantEvents.Paused(reason, Now));
+    }
+
+    private void Backoff(string reason)
+    {
+        _failures++;
+        _lastError = reason;
+        var wait = _services.Settings.Backoff(_failures);
+        _notBefore = Now + wait;
+        _log.Warning("Tenant {0}: {1}; trying again in {2}", _tenantId, reason, wait);
+    }
+
+    /// <summary>Applies an event at once and persists it; snapshots now and then, after which older events are deleted.</summary>
+    private void Record(ITenantEvent e)
+    {
+        _state = _state.Apply(e);
+        Persist(e, _ =>
+        {
+            if (LastSequenceNr % _services.Settings.SnapshotEvery == 0)
+            {
+                SaveSnapshot(_state);
+            }
+        });
+    }
+
+    private TenantProtocol.Status Status() => new(
+        _tenantId, _state.IsConfigured, _state.PausedBecause, _state.Budget.Remaining(Now), _state.RateLimitedUntil,
+        [.. _state.Streams.Values.Select(s => new TenantProtocol.StreamStatus(
+            s.Key, s.Cursor, s.CaughtUp, _deliveries.ContainsKey(s.Key), s.NewestEventAt, s.Page.FilesDone.Count))],
+        _eventsDelivered, _linesRejected, _lastError);
+
+    private sealed class Begin
+    {
+        public static readonly Begin Instance = new();
+    }
+
+    private sealed class Tick
+    {
+        public static readonly Tick Instance = new();
+    }
+
+    private sealed record Listed(string Stream, ListingOutcome Outcome);
+
+    private sealed record ReadAgain(string Stream);
+
+    private sealed record FileDone(string Stream, BatchFileRef File, FileForwarded? Result, Exception? Error = null);
+
+    /// <summary>In memory only: the page a stream is delivering, and how far each of its files got.</summary>
+    private sealed class PageDelivery
+    {
+        public BatchPage Page { get; set; } = null!;
+
+        public Dictionary<string, FileTrack> Files { get; } = new(StringComparer.Ordinal);
+
+        public string? Reading { get; set; }
+
+        /// <summary>A URL expired: the page must be listed again (same cursor) before reading on.</summary>
+        public bool NeedsRelist { get; set; }
+    }
+
+    /// <param name="OfferedThrough">Lines up to here are in chunks the forwarder took: a new read starts after them.</param>
+    private sealed record FileTrack(FileAcks Acks, long OfferedThrough, bool ReadComplete, int Truncations)
+    {
+        public static FileTrack Start(long linesDone) => new(FileAcks.From(linesDone), linesDone, false, 0);
+    }
+}
