@@ -44,7 +44,7 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         }
     }
 
-    [Fact(Skip = "Work in progress (issue 4): hangs since partial chunks of interrupted reads are offered; to be debugged next session")]
+    [Fact]
     public async Task A_backlog_of_three_types_arrives_complete_once_and_inside_the_budget()
     {
         var services = await Start(new ClientScenario
@@ -65,7 +65,7 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         _sim.Mimecast.Client(Tenant).Stats.MaxCallsInAnyWindow.Should().BeLessThanOrEqualTo(50);
     }
 
-    [Fact(Skip = "Work in progress (issue 4): hangs since partial chunks of interrupted reads are offered; to be debugged next session")]
+    [Fact]
     public async Task Quirks_and_bad_lines_still_give_a_complete_duplicate_free_delivery_with_rejected_lines_recorded()
     {
         var scenario = new ClientScenario
@@ -98,7 +98,7 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         rejected.Should().Contain(l => l.Contains("\"line\":51", StringComparison.Ordinal) && l.Contains("Truncated", StringComparison.Ordinal));
     }
 
-    [Fact(Skip = "Work in progress (issue 4): hangs since partial chunks of interrupted reads are offered; to be debugged next session")]
+    [Fact]
     public async Task A_puller_stopped_mid_drain_resumes_from_its_checkpoint_with_few_duplicates()
     {
         var services = await Start(new ClientScenario
@@ -164,7 +164,8 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
                 $"not delivered: {System.Text.Json.JsonSerializer.Serialize(status)}; missing e.g. {string.Join(", ", missing)}; intake {_sim.Intake.Record(IntakeKey).Stats}");
         }
 
-        _sim.Intake.Record(IntakeKey).Identities.Should().BeEquivalentTo(expected);
+        // Set arithmetic, not BeEquivalentTo: that one compares collections pairwise and takes minutes on 18,000 ids.
+        _sim.Intake.Record(IntakeKey).Identities.Except(expected).Should().BeEmpty("only published events reach the intake");
     }
 
     private async Task AwaitCondition(Func<Task<bool>> condition, TimeSpan within) =>
