@@ -15,8 +15,18 @@ public static class TenantProtocol
     /// <summary>Asks for a tenant's status; answered with <see cref="Status"/>.</summary>
     public sealed record GetStatus(string TenantId) : ITenantMessage;
 
-    /// <summary>Stops a tenant cleanly (the sharding hand-off message: the default PoisonPill would drop its mailbox).</summary>
-    public sealed record HandOff(string TenantId) : ITenantMessage;
+    /// <summary>
+    /// Stops a tenant cleanly: the sharding hand-off and passivation message (the default PoisonPill would drop what is
+    /// still in a persistent entity's mailbox). Chunks in flight are left to the next owner, which re-sends them.
+    /// </summary>
+    public sealed class HandOff
+    {
+        public static readonly HandOff Instance = new();
+
+        private HandOff()
+        {
+        }
+    }
 
     public sealed record StreamStatus(string Stream, string? Cursor, bool CaughtUp, bool Delivering, DateTimeOffset? NewestEventAt, int FilesDone);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 
 using Akka.Actor;
+using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 
@@ -90,7 +91,10 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     {
         if (_services.Directory.Find(_tenantId) is not { } configuration)
         {
-            _log.Warning("Tenant {0} has no configuration on this node; it stays idle", _tenantId);
+            // Removed from the configuration: stop, keep the journal. Passivating (not just stopping) takes the tenant
+            // out of the remembered entities, so it does not come back after a restart until it is configured again.
+            _log.Warning("Tenant {0} is not configured on this node; it stops and its state is kept", _tenantId);
+            Context.Parent.Tell(new Passivate(TenantProtocol.HandOff.Instance));
             return;
         }
 

@@ -10,13 +10,13 @@ using MimecastActors.Domain;
 namespace MimecastActors.Actors;
 
 /// <summary>
-/// Writes what a tenant persists (its events and snapshots) as System.Text.Json under short manifests that
+/// Writes what a tenant persists (its events and snapshots) and the tenant messages that cross the cluster as System.Text.Json under short manifests that
 /// never change, so that renaming or moving a type cannot break recovery (Akka's default writes assembly-qualified
 /// type names). A type without a manifest here fails loudly at its first write, and a test checks them all.
 /// </summary>
 public sealed class TenantSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
 {
-    /// <summary>Bound to these in HOCON (see <see cref="Hocon"/>).</summary>
+    /// <summary>Bound to these in HOCON (see <see cref="Hocon"/>), or through Akka.Hosting (see <see cref="BoundTypes"/>).</summary>
     public const string Name = "mimecast-tenant";
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -32,9 +32,17 @@ public sealed class TenantSerializer(ExtendedActorSystem system) : SerializerWit
         [typeof(TenantEvents.Paused)] = "paused.v1",
         [typeof(TenantEvents.Resumed)] = "resumed.v1",
         [typeof(TenantState)] = "tenant-snapshot.v1",
+
+        // Messages that cross the cluster (sharding envelopes carry them between nodes).
+        [typeof(TenantProtocol.Start)] = "start.v1",
+        [typeof(TenantProtocol.GetStatus)] = "get-status.v1",
+        [typeof(TenantProtocol.Status)] = "status.v1",
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<string, Type> Types = Manifests.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);
+
+    /// <summary>The marker types the serializer is bound to.</summary>
+    public static readonly Type[] BoundTypes = [typeof(ITenantEvent), typeof(TenantState), typeof(ITenantMessage), typeof(TenantProtocol.Status)];
 
     /// <summary>The serializer and its bindings, for the node's configuration.</summary>
     public static string Hocon => $$"""
@@ -43,6 +51,8 @@ public sealed class TenantSerializer(ExtendedActorSystem system) : SerializerWit
           serialization-bindings {
             "{{typeof(ITenantEvent).AssemblyQualifiedName}}" = {{Name}}
             "{{typeof(TenantState).AssemblyQualifiedName}}" = {{Name}}
+            "{{typeof(ITenantMessage).AssemblyQualifiedName}}" = {{Name}}
+            "{{typeof(TenantProtocol.Status).AssemblyQualifiedName}}" = {{Name}}
           }
         }
         """;

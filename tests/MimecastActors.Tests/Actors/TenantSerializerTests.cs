@@ -9,7 +9,7 @@ namespace MimecastActors.Tests.Actors;
 
 public sealed class TenantSerializerTests() : Akka.TestKit.Xunit2.TestKit(TenantSerializer.Hocon)
 {
-    /// <summary>One sample of every persisted type, with every field set.</summary>
+    /// <summary>One sample of every persisted type and every message that crosses the cluster, with every field set.</summary>
     public static TheoryData<object> Samples()
     {
         var state = Configured().ApplyAll(
@@ -30,6 +30,9 @@ public sealed class TenantSerializerTests() : Akka.TestKit.Xunit2.TestKit(Tenant
             new TenantEvents.Paused("Mimecast rejected the client credentials of client id x", T0),
             new TenantEvents.Resumed(T0),
             state,
+            new TenantProtocol.Start("acme"),
+            new TenantProtocol.GetStatus("acme"),
+            new TenantProtocol.Status("acme", true, null, 48, T0, [new TenantProtocol.StreamStatus("receipt", "abc==", false, true, T0, 3)], 1_000, 2, "intake 503"),
         };
     }
 

@@ -1,0 +1,112 @@
+using Akka.Actor;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using Akka.Logger.Serilog;
+using Akka.Persistence.Hosting;
+using Akka.Persistence.Sql.Hosting;
+using Akka.Remote.Hosting;
+
+using Microsoft.Data.Sqlite;
+
+using MimecastActors.Actors;
+using MimecastActors.Mimecast;
+using MimecastActors.Sekoia;
+
+using Serilog;
+
+namespace MimecastActors.Host;
+
+/// <summary>Builds a node: HTTP clients, the ActorSystem with clustering, persistence and the tenant region, and the configured tenants.</summary>
+public static class MimecastNode
+{
+    public const string SystemName = "mimecast-actors";
+
+    /// <summary>The file next to the binary; applied last so that an operator's setting wins over the builder's.</summary>
+    public static string HoconPath => Path.Combine(AppContext.BaseDirectory, "akka.hocon");
+
+    public static WebApplication Build(WebApplicationBuilder builder, NodeConfiguration node)
+    {
+        builder.WebHost.UseUrls(node.Admin.Urls);
+        builder.Services.AddSerilog((services, logs) => logs.ReadFrom.Configuration(builder.Configuration).WriteTo.Console(
+            outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")
+            .MinimumLevel.Override("System.Net.Http.HttpClient", Serilog.Events.LogEventLevel.Warning) // request lines carry pre-signed URLs
+            .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.Extensions.Http.Resilience", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Polly", Serilog.Events.LogEventLevel.Warning));
+
+        var tenants = new StaticTenantDirectory(node.Tenants.Select(NodeConfigurationCheck.ToTenant));
+        builder.Services.AddSingleton(tenants);
+        builder.Services.AddMimecastApi(o => o.RetryDelay = node.Retry.MinBackoff);
+        builder.Services.AddSekoiaIntake(o => (o.RetryDelay, o.MaxRetryDelay) = (node.Retry.MinBackoff, node.Retry.MaxBackoff));
+        builder.Services.AddSingleton(sp => new PullerServices(
+            tenants,
+            sp.GetRequiredService<MimecastClientFactory>(),
+            sp.GetRequiredService<BatchFileReader>(),
+            sp.GetRequiredService<SekoiaIntakeClientFactory>(),
+            new RejectedLineFiles(node.RejectedLines.Folder),
+            new SemaphoreSlim(node.Forwarding.MaxConcurrentIntakeRequests),
+            TimeProvider.System,
+            PullerSettings.Default with
+            {
+                MinBackoff = node.Retry.MinBackoff,
+                MaxBackoff = node.Retry.MaxBackoff,
+                Forwarder = new ForwarderSettings(node.Forwarding.MaxChunksInFlight, node.Retry.MinBackoff, node.Retry.MaxBackoff),
+            }));
+
+        builder.Services.AddAkka(SystemName, (akka, sp) => Configure(akka, node, sp.GetRequiredService<PullerServices>(), tenants));
+
+        var app = builder.Build();
+        app.MapGet("/healthz/live", () => Results.Ok("alive"));
+        return app;
+    }
+
+    private static void Configure(AkkaConfigurationBuilder akka, NodeConfiguration node, PullerServices services, StaticTenantDirectory tenants)
+    {
+        var self = $"{NodeConfigurationCheck.AddressPrefix}{node.Cluster.Hostname}:{node.Cluster.Port}";
+        akka.ConfigureLoggers(logs =>
+            {
+                logs.ClearLoggers();
+                logs.AddLogger<SerilogLogger>();
+            })
+            .WithRemoting(node.Cluster.Hostname, node.Cluster.Port)
+            .WithClustering(new ClusterOptions
+            {
+                SeedNodes = node.Cluster.SeedNodes.Count == 0 ? [self] : [.. node.Cluster.SeedNodes],
+                Roles = [.. node.Cluster.Roles],
+            })
+            .WithCustomSerializer(TenantSerializer.Name, TenantSerializer.BoundTypes, system => new TenantSerializer(system))
+            .WithStrictSerialization(true);
+        WithJournal(akka, node.Persistence);
+        akka.WithTenantSharding(tenant => TenantPuller.Props(tenant, services), node.Sharding.Shards, role: null)
+            .AddStartup((system, registry) =>
+            {
+                // The configured tenants are created or updated; remember-entities brings back the others, which
+                // find no configuration and stop (their journal is kept).
+                var region = registry.Get<TenantRegion>();
+                foreach (var tenant in tenants.TenantIds)
+                {
+                    region.Tell(new TenantProtocol.Start(tenant));
+                }
+            })
+            .AddHoconFile(HoconPath, HoconAddMode.Prepend);
+    }
+
+    private static void WithJournal(AkkaConfigurationBuilder akka, PersistenceConfig persistence)
+    {
+        if (NodeConfigurationCheck.IsProvider(persistence.Provider, PersistenceConfig.PostgreSql))
+        {
+            akka.WithSqlPersistence(persistence.ConnectionString, LinqToDB.ProviderName.PostgreSQL15, PersistenceMode.Both, autoInitialize: true);
+            return;
+        }
+
+        // The SQLite file is created on first start, with its folder; SQLite has one writer, so the journal writes one batch at a time.
+        var file = new SqliteConnectionStringBuilder(persistence.ConnectionString).DataSource;
+        if (Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder)
+        {
+            Directory.CreateDirectory(folder);
+        }
+
+        akka.WithSqlPersistence(persistence.ConnectionString, LinqToDB.ProviderName.SQLiteMS, PersistenceMode.Both, autoInitialize: true)
+            .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend);
+    }
+}

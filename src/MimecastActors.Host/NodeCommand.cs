@@ -1,0 +1,78 @@
+using Akka.Hosting;
+
+using MimecastActors.Actors;
+
+namespace MimecastActors.Host;
+
+/// <summary>Starts a node from standard .NET configuration, refuses a bad one with every problem named, and runs until stopped.</summary>
+public static class NodeCommand
+{
+    /// <param name="args">What is left of the command line: <c>--Key:Sub=value</c> settings.</param>
+    /// <param name="file">A JSON configuration file (<c>--config</c>), over appsettings.json and under environment variables and the command line.</param>
+    /// <param name="defaults">Settings under everything else (the demo's).</param>
+    /// <param name="alongside">Work to run while the node is up (the demo's progress lines); it is cancelled when the node stops.</param>
+    public static async Task<int> RunAsync(
+        string[] args, FileInfo? file, IReadOnlyDictionary<string, string?>? defaults, TimeSpan? duration,
+        Func<WebApplication, CancellationToken, Task>? alongside = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
+        if (defaults is not null)
+        {
+            builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
+        }
+
+        if (file is not null)
+        {
+            if (!file.Exists)
+            {
+                await Console.Error.WriteLineAsync($"mimecast-actors: the configuration file {file.FullName} does not exist.");
+                return 2;
+            }
+
+            // Over appsettings.json, under the environment and the command line, as for any .NET application.
+            builder.Configuration.AddJsonFile(file.FullName, optional: false).AddEnvironmentVariables().AddCommandLine(args);
+        }
+
+        var (node, problems) = NodeConfigurationCheck.Read(builder.Configuration);
+        if (problems.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"mimecast-actors: the configuration has {problems.Count} problem(s); the node does not start:");
+            foreach (var problem in problems)
+            {
+                await Console.Error.WriteLineAsync($"  - {problem}");
+            }
+
+            return 2;
+        }
+
+        if (node.Tenants.Count == 0)
+        {
+            await Console.Error.WriteLineAsync("mimecast-actors: no tenant is configured (Tenants); the node starts and waits.");
+        }
+
+        await using var app = MimecastNode.Build(builder, node);
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or System.Net.Sockets.SocketException or System.Data.Common.DbException)
+        {
+            await Console.Error.WriteLineAsync($"mimecast-actors: the node could not start: {e.Message}");
+            return 1;
+        }
+
+        using var stop = duration is { } d ? new CancellationTokenSource(d) : new CancellationTokenSource();
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, app.Lifetime.ApplicationStopping);
+        var side = alongside?.Invoke(app, stopping.Token) ?? Task.CompletedTask;
+
+        // Ctrl-C and SIGTERM stop the host, which runs CoordinatedShutdown: shards hand off and the node leaves the cluster.
+        await app.WaitForShutdownAsync(stop.Token);
+        await stopping.CancelAsync();
+        await side;
+        return 0;
+    }
+
+    /// <summary>The tenant region of a running node.</summary>
+    public static Task<Akka.Actor.IActorRef> TenantRegion(this WebApplication app, CancellationToken cancel) =>
+        app.Services.GetRequiredService<ActorRegistry>().GetAsync<TenantRegion>(cancel);
+}

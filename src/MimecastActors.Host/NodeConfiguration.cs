@@ -1,0 +1,125 @@
+using MimecastActors.Domain;
+
+namespace MimecastActors.Host;
+
+// The configuration contract of a node (DESIGN.md): these keys are fixed; new ones may be added, none renamed.
+// Mutable classes because Microsoft.Extensions.Configuration binds into them; they are read once, at start.
+
+/// <summary>The whole configuration of a node.</summary>
+public sealed class NodeConfiguration
+{
+    public ClusterConfig Cluster { get; set; } = new();
+
+    public AdminConfig Admin { get; set; } = new();
+
+    public PersistenceConfig Persistence { get; set; } = new();
+
+    public ShardingConfig Sharding { get; set; } = new();
+
+    public ForwardingConfig Forwarding { get; set; } = new();
+
+    public RejectedLinesConfig RejectedLines { get; set; } = new();
+
+    public RetryConfig Retry { get; set; } = new();
+
+    public List<TenantConfig> Tenants { get; set; } = [];
+}
+
+public sealed class ClusterConfig
+{
+    public string Hostname { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 4053;
+
+    /// <summary>Empty: the node is its own seed (a single node, or the first of a cluster).</summary>
+    public List<string> SeedNodes { get; set; } = [];
+
+    public List<string> Roles { get; set; } = ["puller"];
+}
+
+public sealed class AdminConfig
+{
+    public string Urls { get; set; } = "http://127.0.0.1:9110";
+}
+
+public sealed class PersistenceConfig
+{
+    public const string Sqlite = "Sqlite";
+    public const string PostgreSql = "PostgreSql";
+
+    public string Provider { get; set; } = Sqlite;
+
+    public string ConnectionString { get; set; } = "Data Source=data/mimecast-actors.db";
+}
+
+/// <summary>Added key: how tenants are spread over the cluster (about ten shards per expected node).</summary>
+public sealed class ShardingConfig
+{
+    public int Shards { get; set; } = 30;
+}
+
+/// <summary>Added key: how much a tenant may have in flight to its intake, and how many intake requests a node runs at once.</summary>
+public sealed class ForwardingConfig
+{
+    public int MaxChunksInFlight { get; set; } = 2;
+
+    public int MaxConcurrentIntakeRequests { get; set; } = 32;
+}
+
+/// <summary>Added key: how long to wait after a failure (listing, file, intake), doubling up to the maximum.</summary>
+public sealed class RetryConfig
+{
+    public TimeSpan MinBackoff { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>Added key: where lines that cannot be forwarded are kept, one file per tenant.</summary>
+public sealed class RejectedLinesConfig
+{
+    public string Folder { get; set; } = "data/rejected";
+}
+
+public sealed class TenantConfig
+{
+    public string Id { get; set; } = "";
+
+    public MimecastConfig Mimecast { get; set; } = new();
+
+    public IntakeConfig Intake { get; set; } = new();
+}
+
+public sealed class MimecastConfig
+{
+    public Uri BaseUrl { get; set; } = new("https://api.services.mimecast.com");
+
+    public string ClientId { get; set; } = "";
+
+    public string ClientSecret { get; set; } = "";
+
+    /// <summary>Empty: all ten types.</summary>
+    public List<string> EventTypes { get; set; } = [];
+
+    /// <summary>Added key: fetch all the tenant's types as one stream (one comma-separated `type`, far fewer calls).</summary>
+    public bool GroupEventTypes { get; set; }
+
+    public int PageSize { get; set; } = 100;
+
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(8);
+
+    public RateLimitConfig RateLimit { get; set; } = new();
+}
+
+public sealed class RateLimitConfig
+{
+    public int Calls { get; set; } = RateLimitPolicy.Default.Calls;
+
+    public TimeSpan Window { get; set; } = RateLimitPolicy.Default.Window;
+}
+
+public sealed class IntakeConfig
+{
+    public Uri Url { get; set; } = new("https://intake.sekoia.io");
+
+    public string IntakeKey { get; set; } = "";
+}

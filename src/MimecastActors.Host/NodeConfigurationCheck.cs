@@ -1,0 +1,108 @@
+using System.Text.RegularExpressions;
+
+using Microsoft.Extensions.Configuration;
+
+using MimecastActors.Actors;
+using MimecastActors.Domain;
+using MimecastActors.Mimecast;
+
+namespace MimecastActors.Host;
+
+/// <summary>Reads and checks a node's configuration: every problem is named with its key, all at once, before anything starts.</summary>
+public static partial class NodeConfigurationCheck
+{
+    /// <summary>The address prefix of every node: the ActorSystem is always named <c>mimecast-actors</c>.</summary>
+    public const string AddressPrefix = "akka.tcp://mimecast-actors@";
+
+    /// <summary>Binds the configuration; a value of the wrong type is a problem like any other, not an exception.</summary>
+    public static (NodeConfiguration Configuration, IReadOnlyList<string> Problems) Read(IConfiguration configuration)
+    {
+        NodeConfiguration bound;
+        try
+        {
+            bound = configuration.Get<NodeConfiguration>() ?? new NodeConfiguration();
+        }
+        catch (InvalidOperationException e)
+        {
+            // The binder names the key and the expected type ("Failed to convert configuration value at 'Tenants:0:Mimecast:PageSize' …").
+            return (new NodeConfiguration(), [e.Message]);
+        }
+
+        return (bound, Problems(bound));
+    }
+
+    public static IReadOnlyList<string> Problems(NodeConfiguration c)
+    {
+        var problems = new List<string>();
+        void Check(bool ok, string problem)
+        {
+            if (!ok)
+            {
+                problems.Add(problem);
+            }
+        }
+
+        Check(!string.IsNullOrWhiteSpace(c.Cluster.Hostname), "Cluster.Hostname is empty: give the host name or IP other nodes reach this one at.");
+        Check(c.Cluster.Port is > 0 and <= 65535, $"Cluster.Port {c.Cluster.Port} is not a TCP port (1-65535).");
+        foreach (var seed in c.Cluster.SeedNodes)
+        {
+            Check(seed.StartsWith(AddressPrefix, StringComparison.Ordinal) && Uri.TryCreate(seed, UriKind.Absolute, out var uri) && uri.Port > 0,
+                $"Cluster.SeedNodes: `{seed}` is not a node address like {AddressPrefix}host:4053.");
+        }
+
+        Check(!string.IsNullOrWhiteSpace(c.Admin.Urls), "Admin.Urls is empty: give the admin API's address, e.g. http://127.0.0.1:9110.");
+        Check(IsProvider(c.Persistence.Provider, PersistenceConfig.Sqlite) || IsProvider(c.Persistence.Provider, PersistenceConfig.PostgreSql),
+            $"Persistence.Provider `{c.Persistence.Provider}` is unknown: use {PersistenceConfig.Sqlite} or {PersistenceConfig.PostgreSql}.");
+        Check(!string.IsNullOrWhiteSpace(c.Persistence.ConnectionString), "Persistence.ConnectionString is empty.");
+        Check(c.Sharding.Shards >= 1, $"Sharding.Shards {c.Sharding.Shards} must be at least 1 (about ten per expected node).");
+        Check(c.Forwarding.MaxChunksInFlight >= 1, $"Forwarding.MaxChunksInFlight {c.Forwarding.MaxChunksInFlight} must be at least 1.");
+        Check(c.Forwarding.MaxConcurrentIntakeRequests >= 1, $"Forwarding.MaxConcurrentIntakeRequests {c.Forwarding.MaxConcurrentIntakeRequests} must be at least 1.");
+        Check(!string.IsNullOrWhiteSpace(c.RejectedLines.Folder), "RejectedLines.Folder is empty.");
+        Check(c.Retry.MinBackoff > TimeSpan.Zero && c.Retry.MaxBackoff >= c.Retry.MinBackoff,
+            $"Retry.MinBackoff {c.Retry.MinBackoff} must be positive and at most Retry.MaxBackoff {c.Retry.MaxBackoff}.");
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < c.Tenants.Count; i++)
+        {
+            var t = c.Tenants[i];
+            var at = string.IsNullOrWhiteSpace(t.Id) ? $"Tenants[{i}]" : $"Tenants[{i}] ({t.Id})";
+            Check(TenantId().IsMatch(t.Id), $"{at}: Id `{t.Id}` must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
+            Check(t.Id.Length == 0 || seen.Add(t.Id), $"{at}: Id `{t.Id}` is used by another tenant.");
+            Check(IsWebAddress(t.Mimecast.BaseUrl), $"{at}: Mimecast.BaseUrl `{t.Mimecast.BaseUrl}` is not an http(s) address.");
+            Check(!string.IsNullOrWhiteSpace(t.Mimecast.ClientId), $"{at}: Mimecast.ClientId is missing.");
+            Check(!string.IsNullOrWhiteSpace(t.Mimecast.ClientSecret), $"{at}: Mimecast.ClientSecret is missing.");
+            foreach (var type in t.Mimecast.EventTypes.Where(type => !StreamDefinition.AllTypes.Contains(type)))
+            {
+                Check(false, $"{at}: Mimecast.EventTypes: `{type}` is not a SIEM event type ({string.Join(", ", StreamDefinition.AllTypes)}).");
+            }
+
+            Check(t.Mimecast.EventTypes.Distinct(StringComparer.Ordinal).Count() == t.Mimecast.EventTypes.Count, $"{at}: Mimecast.EventTypes lists a type twice.");
+            Check(t.Mimecast.PageSize is >= 1 and <= 100, $"{at}: Mimecast.PageSize {t.Mimecast.PageSize} must be between 1 and 100.");
+            Check(t.Mimecast.PollInterval > TimeSpan.Zero, $"{at}: Mimecast.PollInterval {t.Mimecast.PollInterval} must be positive.");
+            Check(t.Mimecast.RateLimit.Calls >= 3, $"{at}: Mimecast.RateLimit.Calls {t.Mimecast.RateLimit.Calls} must be at least 3 (a listing may cost two calls).");
+            Check(t.Mimecast.RateLimit.Window > TimeSpan.Zero, $"{at}: Mimecast.RateLimit.Window {t.Mimecast.RateLimit.Window} must be positive.");
+            Check(IsWebAddress(t.Intake.Url), $"{at}: Intake.Url `{t.Intake.Url}` is not an http(s) address.");
+            Check(!string.IsNullOrWhiteSpace(t.Intake.IntakeKey), $"{at}: Intake.IntakeKey is missing.");
+        }
+
+        return problems;
+    }
+
+    /// <summary>A checked tenant as its puller sees it: settings for the journal (secrets as fingerprints), secrets in memory.</summary>
+    public static TenantConfiguration ToTenant(TenantConfig t)
+    {
+        var types = t.Mimecast.EventTypes.Count == 0 ? StreamDefinition.AllTypes : t.Mimecast.EventTypes;
+        var settings = new TenantSettings(
+            t.Id, t.Mimecast.BaseUrl, t.Mimecast.ClientId, TenantSettings.Fingerprint(t.Mimecast.ClientSecret),
+            StreamDefinition.Plan(types, t.Mimecast.GroupEventTypes), t.Mimecast.PageSize, t.Mimecast.PollInterval,
+            new RateLimitPolicy(t.Mimecast.RateLimit.Calls, t.Mimecast.RateLimit.Window), t.Intake.Url, TenantSettings.Fingerprint(t.Intake.IntakeKey));
+        return new TenantConfiguration(settings, new MimecastCredentials(t.Mimecast.BaseUrl, t.Mimecast.ClientId, t.Mimecast.ClientSecret), t.Intake.IntakeKey);
+    }
+
+    public static bool IsProvider(string configured, string provider) => string.Equals(configured, provider, StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsWebAddress(Uri? uri) => uri is { IsAbsoluteUri: true } && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex TenantId();
+}
