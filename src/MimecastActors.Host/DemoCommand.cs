@@ -29,7 +29,8 @@ public static class DemoCommand
 
         var scenario = ScenarioFile.Generated(
             options.Tenants, options.BacklogFiles, options.EventsPerFile, TimeSpan.FromSeconds(30),
-            new RateLimitScenario { Calls = 50, Window = TimeSpan.FromMinutes(15), SendRetryAfter = true }) with { Port = options.SimulatorPort };
+            new RateLimitScenario { Calls = 50, Window = TimeSpan.FromMinutes(15), SendRetryAfter = true }) with
+        { Port = options.SimulatorPort };
         await using var simulator = await SimulatorServer.StartAsync(scenario);
         Console.WriteLine(ScenarioFile.ConnectionTable(simulator, scenario));
         Console.WriteLine($"Node journal: {database}");
