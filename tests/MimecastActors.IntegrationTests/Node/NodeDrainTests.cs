@@ -1,0 +1,40 @@
+using MimecastActors.Simulator;
+
+namespace MimecastActors.IntegrationTests.Node;
+
+/// <summary>The real node executable against the simulator, on the real SQLite file or a real PostgreSQL server.</summary>
+[Collection(NodeProcesses.Name)]
+public sealed class NodeDrainTests
+{
+    private static Scenario ThreeTenants(int files, int events) => ScenarioFile.Generated(3, files, events, TimeSpan.Zero, new RateLimitScenario());
+
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("PostgreSql")]
+    public async Task A_backlog_of_120000_events_over_ten_types_for_three_tenants_arrives_complete_once_inside_the_budget(string provider)
+    {
+        var postgres = provider == "PostgreSql" ? await PostgresServer.CreateDatabaseAsync("drain") : null;
+        await using var rig = await NodeRig.StartAsync(ThreeTenants(files: 10, events: 400), postgres);
+
+        using var node = rig.StartNode();
+        await rig.AwaitCompleteAsync(TimeSpan.FromMinutes(2), node);
+
+        foreach (var client in rig.Scenario.Clients)
+        {
+            rig.Simulator.Mimecast.PublishedIdentities(client.ClientId).Should().HaveCount(10 * 10 * 400);
+            rig.Duplicates(client.ClientId).Should().Be(0, $"{client.ClientId} gets every event once");
+            var stats = rig.Simulator.Mimecast.Client(client.ClientId).Stats;
+            stats.MaxCallsInAnyWindow.Should().BeLessThanOrEqualTo(client.RateLimit.Calls);
+            stats.TooManyRequests.Should().Be(0);
+        }
+
+        (await node.TerminateAsync(TimeSpan.FromSeconds(30))).Should().Be(0, "SIGTERM is a graceful stop");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class NodeProcesses
+{
+    /// <summary>Node tests run one at a time: each node takes a core for itself, and timings would mean nothing in a crowd.</summary>
+    public const string Name = "node processes";
+}

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+using Microsoft.Data.Sqlite;
+
+using MimecastActors.Simulator;
+
+namespace MimecastActors.IntegrationTests.Node;
+
+/// <summary>
+/// A simulator on 127.0.0.1 and a folder for a node: writes the node's configuration for the simulator's tenants,
+/// starts the real executable, and tells when every published event reached the intake.
+/// </summary>
+public sealed class NodeRig : IAsyncDisposable
+{
+    private readonly List<NodeProcess> _nodes = [];
+
+    private NodeRig(SimulatorServer simulator, Scenario scenario, string folder)
+    {
+        Simulator = simulator;
+        Scenario = scenario;
+        Folder = folder;
+    }
+
+    public SimulatorServer Simulator { get; }
+
+    public Scenario Scenario { get; }
+
+    public string Folder { get; }
+
+    public string RejectedFolder => Path.Combine(Folder, "rejected");
+
+    /// <summary>Persistence of the nodes: the SQLite file in <see cref="Folder"/> unless a PostgreSQL database is given.</summary>
+    public string? PostgreSql { get; init; }
+
+    /// <summary>Added to every tenant's `Mimecast` section (page size, poll interval, types grouped…).</summary>
+    public Dictionary<string, JsonNode> MimecastSettings { get; } = [];
+
+    /// <summary>Top-level sections replaced or added (Forwarding, Retry…).</summary>
+    public Dictionary<string, JsonNode> NodeSettings { get; } = [];
+
+    public static async Task<NodeRig> StartAsync(Scenario scenario, string? postgreSql = null)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), $"mimecast-node-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        scenario = scenario with { IntakeKeys = [.. scenario.IntakeKeys.Union(scenario.Clients.Select(c => ScenarioFile.IntakeKeyOf(c.ClientId)))] };
+        return new NodeRig(await SimulatorServer.StartAsync(scenario), scenario, folder) { PostgreSql = postgreSql };
+    }
+
+    /// <summary>Writes the configuration file (again, with a new cluster port) and starts a node on it.</summary>
+    public NodeProcess StartNode(IEnumerable<string>? tenants = null)
+    {
+        var file = Path.Combine(Folder, "node.json");
+        File.WriteAllText(file, Configuration(tenants).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        var node = NodeProcess.Run(Folder, file);
+        _nodes.Add(node);
+        return node;
+    }
+
+    public JsonObject Configuration(IEnumerable<string>? tenants = null)
+    {
+        var wanted = tenants?.ToHashSet(StringComparer.Ordinal);
+        var list = new JsonArray();
+        foreach (var client in Scenario.Clients.Where(c => wanted is null || wanted.Contains(c.ClientId)))
+        {
+            var mimecast = new JsonObject
+            {
+                ["BaseUrl"] = Simulator.MimecastUrl.ToString(),
+                ["ClientId"] = client.ClientId,
+                ["ClientSecret"] = client.ClientSecret,
+                ["EventTypes"] = new JsonArray([.. client.EventTypes.Select(t => JsonValue.Create(t))]),
+                ["PollInterval"] = "00:00:05",
+                ["RateLimit"] = new JsonObject { ["Calls"] = client.RateLimit.Calls, ["Window"] = client.RateLimit.Window.ToString("c") },
+            };
+            foreach (var (key, value) in MimecastSettings)
+            {
+                mimecast[key] = value.DeepClone();
+            }
+
+            list.Add(new JsonObject
+            {
+                ["Id"] = client.ClientId,
+                ["Mimecast"] = mimecast,
+                ["Intake"] = new JsonObject { ["Url"] = Simulator.IntakeUrl.ToString(), ["IntakeKey"] = ScenarioFile.IntakeKeyOf(client.ClientId) },
+            });
+        }
+
+        var configuration = new JsonObject
+        {
+            ["Cluster"] = new JsonObject { ["Hostname"] = "127.0.0.1", ["Port"] = FreePort() },
+            ["Admin"] = new JsonObject { ["Urls"] = "http://127.0.0.1:0" },
+            ["Persistence"] = PostgreSql is null
+                ? new JsonObject { ["Provider"] = "Sqlite", ["ConnectionString"] = $"Data Source={Path.Combine(Folder, "journal.db")}" }
+                : new JsonObject { ["Provider"] = "PostgreSql", ["ConnectionString"] = PostgreSql },
+            ["RejectedLines"] = new JsonObject { [nameof(Folder)] = RejectedFolder },
+            ["Retry"] = new JsonObject { ["MinBackoff"] = "00:00:00.100", ["MaxBackoff"] = "00:00:02" },
+            ["Tenants"] = list,
+        };
+        foreach (var (key, value) in NodeSettings)
+        {
+            configuration[key] = value.DeepClone();
+        }
+
+        return configuration;
+    }
+
+    /// <summary>Waits until every published event of every client reached its intake; on timeout, says what is missing.</summary>
+    public async Task AwaitCompleteAsync(TimeSpan within, NodeProcess? node = null)
+    {
+        var until = DateTime.UtcNow + within;
+        while (true)
+        {
+            var missing = Scenario.Clients
+                .Select(c => (c.ClientId, Missing: Simulator.Mimecast.PublishedIdentities(c.ClientId).Except(Simulator.Intake.Record(ScenarioFile.IntakeKeyOf(c.ClientId)).Identities).Count()))
+                .Where(m => m.Missing > 0)
+                .ToList();
+            if (missing.Count == 0)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > until || node?.HasExited == true)
+            {
+                throw new Xunit.Sdk.XunitException(
+                    $"not delivered within {within}: {string.Join(", ", missing.Select(m => $"{m.ClientId} misses {m.Missing}"))}" +
+                    (node is null ? "" : $"; node {(node.HasExited ? "exited" : "running")}, last output:{Environment.NewLine}{node.Tail()}"));
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>Every event at the intake was published (nothing invented), and how many arrived more than once.</summary>
+    public long Duplicates(string clientId) => Simulator.Intake.Record(ScenarioFile.IntakeKeyOf(clientId)).Stats.Duplicates;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes)
+        {
+            node.Dispose();
+        }
+
+        await Simulator.DisposeAsync();
+        SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held open by a dying process: the OS cleans temp folders.
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
