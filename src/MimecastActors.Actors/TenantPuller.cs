@@ -154,6 +154,16 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
         switch (listed.Outcome)
         {
+            case PageListed { Page.Files.Count: 0 } when PageInProgress(listed.Stream):
+                // The API sometimes answers empty (not caught up) for a page it listed with files a moment ago. Taking
+                // that as the end of the page would forget which files are done, and send them again: list it again.
+                if (_deliveries.TryGetValue(listed.Stream, out var interrupted))
+                {
+                    interrupted.NeedsRelist = true;
+                }
+
+                Backoff($"listing {listed.Stream} again: the API answered an empty page for a page in progress");
+                break;
             case PageListed page:
                 _failures = 0;
                 Deliver(listed.Stream, page.Page);
@@ -172,6 +182,9 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
         Self.Tell(Tick.Instance);
     }
+
+    private bool PageInProgress(string stream) =>
+        _deliveries.ContainsKey(stream) || (_state.Streams.TryGetValue(stream, out var state) && !state.Page.IsEmpty);
 
     /// <summary>Starts delivering a page, or continues after a re-list (fresh URLs, same files): done files are skipped.</summary>
     private void Deliver(string stream, BatchPage page)
