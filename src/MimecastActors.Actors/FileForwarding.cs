@@ -11,7 +11,8 @@ namespace MimecastActors.Actors;
 
 /// <summary>How reading a file ended, and how far its chunks were offered to the forwarder.</summary>
 /// <param name="OfferedThrough">Every line up to this one is in a chunk the forwarder accepted (or was set aside).</param>
-public sealed record FileForwarded(BatchFileOutcome Outcome, long OfferedThrough);
+/// <param name="SetAside">Lines of this read that were recorded as rejected instead of forwarded (for the puller to count and log).</param>
+public sealed record FileForwarded(BatchFileOutcome Outcome, long OfferedThrough, IReadOnlyList<RejectedRecord> SetAside);
 
 /// <summary>
 /// Reads one batch file and offers its events, in chunks, to the tenant's forwarder, waiting for each chunk to be
@@ -33,6 +34,7 @@ public sealed class FileForwarding : IBatchLineSink
     private long _offeredThrough;
     private long _lastEventLine;
     private long? _newestMs;
+    private readonly List<RejectedRecord> _setAside = [];
 
     private FileForwarding(string tenant, string stream, BatchFileRef file, long skip, IActorRef forwarder, IRejectedLineStore rejected, IntakeChunkBuilder chunk, TimeProvider time)
     {
@@ -57,7 +59,7 @@ public sealed class FileForwarding : IBatchLineSink
 
         // Whatever ended the read, the lines handed over were whole and checked: offer them, and the next read starts after.
         await forwarding.OfferAsync(cancel);
-        return new FileForwarded(outcome, forwarding._offeredThrough);
+        return new FileForwarded(outcome, forwarding._offeredThrough, forwarding._setAside);
     }
 
     public async ValueTask OnEventAsync(ReadOnlyMemory<byte> line, long lineNumber, CancellationToken cancel)
@@ -89,8 +91,12 @@ public sealed class FileForwarding : IBatchLineSink
         return ValueTask.CompletedTask;
     }
 
-    private void SetAside(long line, string reason, string detail, long length, ReadOnlySpan<byte> head) =>
-        _rejected.Append(new RejectedRecord(_tenant, _stream, _file.Identity, line, reason, detail, length, RejectedLineFiles.Head(head), _time.GetUtcNow()));
+    private void SetAside(long line, string reason, string detail, long length, ReadOnlySpan<byte> head)
+    {
+        var record = new RejectedRecord(_tenant, _stream, _file.Identity, line, reason, detail, length, RejectedLineFiles.Head(head), _time.GetUtcNow());
+        _rejected.Append(record);
+        _setAside.Add(record with { Head = "" }); // the head is in the file; the puller only counts and logs
+    }
 
     private async Task OfferAsync(CancellationToken cancel)
     {

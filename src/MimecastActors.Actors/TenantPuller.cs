@@ -240,6 +240,11 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         if (done.Result is { } result)
         {
             track = track with { OfferedThrough = result.OfferedThrough };
+            foreach (var rejected in result.SetAside)
+            {
+                _linesRejected++;
+                _log.Warning("Tenant {0}: line {1} of {2} ({3}) set aside, {4}: {5}", _tenantId, rejected.Line, rejected.File, rejected.Stream, rejected.Reason, rejected.Detail);
+            }
         }
 
         switch (done.Result?.Outcome)
@@ -254,6 +259,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
                 _linesRejected++;
                 _services.Rejected.Append(new RejectedRecord(_tenantId, done.Stream, done.File.Identity, truncated.LinesRead + 1, "Truncated",
                     truncated.Reason, truncated.CompressedBytes, "", Now));
+                _log.Warning("Tenant {0}: the tail of {1} ({2}) from line {3} is unreadable after {4} reads and set aside: {5}",
+                    _tenantId, done.File.Identity, done.Stream, truncated.LinesRead + 1, track.Truncations + 1, truncated.Reason);
                 delivery.Files[done.File.Identity] = track with { ReadComplete = true, Truncations = track.Truncations + 1 };
                 TryCompleteFile(done.Stream, done.File.Identity);
                 break;
@@ -338,6 +345,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         _linesRejected++;
         _services.Rejected.Append(new RejectedRecord(_tenantId, aside.Origin.Stream, aside.Origin.File, 0, "IntakeTooLarge", aside.Reason,
             aside.Event.Length, RejectedLineFiles.Head(aside.Event), Now));
+        _log.Warning("Tenant {0}: an event of {1} (lines {2}-{3}) refused by the intake as too large is set aside: {4}",
+            _tenantId, aside.Origin.File, aside.Origin.FirstLine, aside.Origin.LastLine, aside.Reason);
     }
 
     /// <summary>Only an operator can fix this: stop reading, keep every cursor where it is, say why.</summary>

@@ -27,6 +27,11 @@ public static class DemoCommand
             File.Delete(stale);
         }
 
+        if (Directory.Exists(rejected))
+        {
+            Directory.Delete(rejected, recursive: true);
+        }
+
         var scenario = ScenarioFile.Generated(
             options.Tenants, options.BacklogFiles, options.EventsPerFile, TimeSpan.FromSeconds(30),
             new RateLimitScenario { Calls = 50, Window = TimeSpan.FromMinutes(15), SendRetryAfter = true }) with

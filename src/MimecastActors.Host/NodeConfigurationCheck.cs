@@ -14,21 +14,43 @@ public static partial class NodeConfigurationCheck
     /// <summary>The address prefix of every node: the ActorSystem is always named <c>mimecast-actors</c>.</summary>
     public const string AddressPrefix = "akka.tcp://mimecast-actors@";
 
-    /// <summary>Binds the configuration; a value of the wrong type is a problem like any other, not an exception.</summary>
+    /// <summary>
+    /// Binds the configuration; a value of the wrong type or an unknown key is a problem like any other, not an
+    /// exception. Each section and each tenant is bound on its own: the binder silently drops a list element it
+    /// cannot convert, which would make a tenant vanish, and it stops at the first error of a section.
+    /// </summary>
     public static (NodeConfiguration Configuration, IReadOnlyList<string> Problems) Read(IConfiguration configuration)
     {
-        NodeConfiguration bound;
-        try
+        var problems = new List<string>();
+        T Bind<T>(IConfigurationSection section, string at)
+            where T : new()
         {
-            bound = configuration.Get<NodeConfiguration>() ?? new NodeConfiguration();
-        }
-        catch (InvalidOperationException e)
-        {
-            // The binder names the key and the expected type ("Failed to convert configuration value at 'Tenants:0:Mimecast:PageSize' …").
-            return (new NodeConfiguration(), [e.Message]);
+            try
+            {
+                return section.Get<T>(o => o.ErrorOnUnknownConfiguration = true) ?? new T();
+            }
+            catch (InvalidOperationException e)
+            {
+                // The binder names the key and the expected type ("Failed to convert configuration value at 'Cluster:Port' …").
+                problems.Add($"{at}: {e.Message}");
+                return new T();
+            }
         }
 
-        return (bound, Problems(bound));
+        var node = new NodeConfiguration
+        {
+            Cluster = Bind<ClusterConfig>(configuration.GetSection(nameof(NodeConfiguration.Cluster)), nameof(NodeConfiguration.Cluster)),
+            Admin = Bind<AdminConfig>(configuration.GetSection(nameof(NodeConfiguration.Admin)), nameof(NodeConfiguration.Admin)),
+            Persistence = Bind<PersistenceConfig>(configuration.GetSection(nameof(NodeConfiguration.Persistence)), nameof(NodeConfiguration.Persistence)),
+            Sharding = Bind<ShardingConfig>(configuration.GetSection(nameof(NodeConfiguration.Sharding)), nameof(NodeConfiguration.Sharding)),
+            Forwarding = Bind<ForwardingConfig>(configuration.GetSection(nameof(NodeConfiguration.Forwarding)), nameof(NodeConfiguration.Forwarding)),
+            RejectedLines = Bind<RejectedLinesConfig>(configuration.GetSection(nameof(NodeConfiguration.RejectedLines)), nameof(NodeConfiguration.RejectedLines)),
+            Retry = Bind<RetryConfig>(configuration.GetSection(nameof(NodeConfiguration.Retry)), nameof(NodeConfiguration.Retry)),
+            Tenants = [.. configuration.GetSection(nameof(NodeConfiguration.Tenants)).GetChildren()
+                .OrderBy(t => int.TryParse(t.Key, out var i) ? i : int.MaxValue)
+                .Select(t => Bind<TenantConfig>(t, $"Tenants[{t.Key}]"))],
+        };
+        return (node, problems.Count > 0 ? problems : Problems(node));
     }
 
     public static IReadOnlyList<string> Problems(NodeConfiguration c)

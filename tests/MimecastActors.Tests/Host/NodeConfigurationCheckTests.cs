@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Configuration;
+
+using MimecastActors.Actors;
+using MimecastActors.Domain;
+using MimecastActors.Host;
+
+namespace MimecastActors.Tests.Host;
+
+public sealed class NodeConfigurationCheckTests
+{
+    private static IConfiguration Settings(params (string Key, string Value)[] pairs) =>
+        new ConfigurationBuilder().AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))).Build();
+
+    private static (string, string)[] Acme(int index = 0, string id = "acme") =>
+    [
+        ($"Tenants:{index}:Id", id),
+        ($"Tenants:{index}:Mimecast:ClientId", "client"),
+        ($"Tenants:{index}:Mimecast:ClientSecret", "secret"),
+        ($"Tenants:{index}:Intake:IntakeKey", "key"),
+    ];
+
+    [Fact]
+    public void A_minimal_tenant_gets_the_documented_defaults()
+    {
+        var (node, problems) = NodeConfigurationCheck.Read(Settings(Acme()));
+
+        problems.Should().BeEmpty();
+        node.Cluster.Port.Should().Be(4053);
+        node.Persistence.Provider.Should().Be("Sqlite");
+        node.Persistence.ConnectionString.Should().Be("Data Source=data/mimecast-actors.db");
+        var tenant = NodeConfigurationCheck.ToTenant(node.Tenants.Single());
+        tenant.Settings.Streams.Select(s => s.Key).Should().Equal(StreamDefinition.AllTypes);
+        tenant.Settings.PageSize.Should().Be(100);
+        tenant.Settings.PollInterval.Should().Be(TimeSpan.FromMinutes(8));
+        tenant.Settings.RateLimit.Should().Be(new RateLimitPolicy(50, TimeSpan.FromMinutes(15)));
+        tenant.Settings.MimecastBaseUrl.Should().Be(new Uri("https://api.services.mimecast.com"));
+        tenant.Settings.IntakeUrl.Should().Be(new Uri("https://intake.sekoia.io"));
+    }
+
+    [Fact]
+    public void Grouped_types_make_one_stream_fetched_with_a_comma_separated_type()
+    {
+        var (node, _) = NodeConfigurationCheck.Read(Settings([.. Acme(), ("Tenants:0:Mimecast:EventTypes:0", "receipt"), ("Tenants:0:Mimecast:EventTypes:1", "url protect"), ("Tenants:0:Mimecast:GroupEventTypes", "true")]));
+
+        NodeConfigurationCheck.ToTenant(node.Tenants.Single()).Settings.Streams.Should().ContainSingle().Which.Key.Should().Be("receipt,url protect");
+    }
+
+    [Fact]
+    public void Every_problem_is_named_with_its_key_at_once()
+    {
+        var (_, problems) = NodeConfigurationCheck.Read(Settings(
+            [.. Acme(), .. Acme(1), ("Tenants:1:Mimecast:PageSize", "500"), ("Tenants:1:Mimecast:EventTypes:0", "recept"),
+             ("Tenants:2:Id", "no secrets"), ("Persistence:Provider", "Oracle"), ("Cluster:SeedNodes:0", "tcp://elsewhere")]));
+
+        problems.Should().Contain(p => p.Contains("Tenants[1] (acme): Id `acme` is used by another tenant", StringComparison.Ordinal));
+        problems.Should().Contain(p => p.Contains("Mimecast.PageSize 500 must be between 1 and 100", StringComparison.Ordinal));
+        problems.Should().Contain(p => p.Contains("`recept` is not a SIEM event type", StringComparison.Ordinal));
+        problems.Should().Contain(p => p.Contains("Tenants[2] (no secrets): Id `no secrets` must be", StringComparison.Ordinal));
+        problems.Should().Contain(p => p.Contains("Tenants[2] (no secrets): Mimecast.ClientSecret is missing", StringComparison.Ordinal));
+        problems.Should().Contain(p => p.Contains("Tenants[2] (no secrets): Intake.IntakeKey is missing", StringComparison.Ordinal));
+        problems.Should().Contain(p => p.Contains("Persistence.Provider `Oracle` is unknown", StringComparison.Ordinal));
+        problems.Should().Contain(p => p.Contains("`tcp://elsewhere` is not a node address", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_value_of_the_wrong_type_is_a_problem_and_never_makes_a_tenant_vanish()
+    {
+        var (_, problems) = NodeConfigurationCheck.Read(Settings([.. Acme(), ("Tenants:0:Mimecast:PollInterval", "8 minutes"), ("Cluster:Port", "four")]));
+
+        problems.Should().Contain(p => p.StartsWith("Tenants[0]:", StringComparison.Ordinal) && p.Contains("PollInterval", StringComparison.Ordinal));
+        problems.Should().Contain(p => p.StartsWith("Cluster:", StringComparison.Ordinal) && p.Contains("Port", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_misspelt_key_is_a_problem_not_a_silently_ignored_setting()
+    {
+        var (_, problems) = NodeConfigurationCheck.Read(Settings([.. Acme(), ("Tenants:0:Mimecast:ClientSecrte", "x")]));
+
+        problems.Should().ContainSingle().Which.Should().Contain("ClientSecrte");
+    }
+
+    [Fact]
+    public void Secrets_become_fingerprints_in_what_the_journal_keeps()
+    {
+        var (node, _) = NodeConfigurationCheck.Read(Settings(Acme()));
+
+        var tenant = NodeConfigurationCheck.ToTenant(node.Tenants.Single());
+        System.Text.Json.JsonSerializer.Serialize(tenant.Settings).Should().NotContain("secret\"").And.NotContain("\"key\"");
+        tenant.ToString().Should().NotContain("secret").And.NotContain("key\"");
+        tenant.Settings.ClientSecretFingerprint.Should().Be(TenantSettings.Fingerprint("secret"));
+    }
+}
+
+public sealed class TenantProgressTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 28, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void A_line_says_events_rate_lag_budget_and_trouble()
+    {
+        var status = new TenantProtocol.Status("acme", true, null, 38, null,
+            [new TenantProtocol.StreamStatus("receipt", "c", false, true, Now.AddMinutes(-3).AddSeconds(-5), 2), new TenantProtocol.StreamStatus("av", "c", true, false, Now.AddSeconds(-20), 0)],
+            15_000, 2, "intake 503");
+
+        var line = TenantProgress.Line(status, Now, before: 5_000, since: TimeSpan.FromSeconds(5), budget: 50);
+
+        line.Should().Contain("15,000 events forwarded").And.Contain("2,000/s").And.Contain("lag 3m05s").And.Contain("calls  12/50")
+            .And.Contain("2 lines set aside").And.Contain("last error: intake 503");
+    }
+
+    [Fact]
+    public void A_paused_tenant_says_why_and_a_caught_up_one_says_so()
+    {
+        var caughtUp = new TenantProtocol.StreamStatus("receipt", "c", true, false, Now.AddHours(-2), 1);
+        var paused = new TenantProtocol.Status("acme", true, "Mimecast rejected the client credentials", 50, null, [caughtUp], 0, 0, null);
+
+        TenantProgress.Line(paused, Now, 0, TimeSpan.FromSeconds(5), 50).Should().Contain("lag caught up").And.EndWith("PAUSED: Mimecast rejected the client credentials");
+        TenantProgress.Lag(paused with { Streams = [caughtUp with { CaughtUp = false }] }, Now).Should().Be("2h00m");
+        TenantProgress.Lag(paused with { Streams = [] }, Now).Should().Be("starting");
+    }
+}
