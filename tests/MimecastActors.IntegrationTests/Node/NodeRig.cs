@@ -50,10 +50,12 @@ public sealed class NodeRig : IAsyncDisposable
     }
 
     /// <summary>Writes the configuration file (again, with a new cluster port) and starts a node on it.</summary>
-    public NodeProcess StartNode(IEnumerable<string>? tenants = null)
+    public NodeProcess StartNode(IEnumerable<string>? tenants = null) => StartNode(Configuration(tenants));
+
+    public NodeProcess StartNode(JsonObject configuration)
     {
         var file = Path.Combine(Folder, "node.json");
-        File.WriteAllText(file, Configuration(tenants).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(file, configuration.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         var node = NodeProcess.Run(Folder, file);
         _nodes.Add(node);
         return node;

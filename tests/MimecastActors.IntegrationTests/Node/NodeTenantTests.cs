@@ -1,0 +1,86 @@
+using Microsoft.Data.Sqlite;
+
+using MimecastActors.Simulator;
+
+namespace MimecastActors.IntegrationTests.Node;
+
+/// <summary>Tenants as an operator configures them: paused on bad credentials or key, resumed by a new configuration, removed and kept.</summary>
+[Collection(NodeProcesses.Name)]
+public sealed class NodeTenantTests
+{
+    private static ClientScenario Client(string id) =>
+        new() { ClientId = id, ClientSecret = $"real-secret-of-{id}", EventTypes = ["receipt", "process"], BacklogFiles = 4, EventsPerFile = 250 };
+
+    [Fact]
+    public async Task Bad_credentials_pause_the_tenant_alone_and_a_corrected_configuration_resumes_it_with_nothing_lost()
+    {
+        await using var rig = await NodeRig.StartAsync(new Scenario { Clients = [Client("acme"), Client("globex")] });
+        var configuration = rig.Configuration();
+        configuration["Tenants"]![0]!["Mimecast"]!["ClientSecret"] = "a-wrong-secret";
+        configuration["Tenants"]![1]!["Intake"]!["IntakeKey"] = "a-key-the-intake-does-not-know";
+
+        using (var node = rig.StartNode(configuration))
+        {
+            await node.WaitForOutputAsync("Tenant acme paused", TimeSpan.FromSeconds(30));
+            await node.WaitForOutputAsync("Tenant globex paused", TimeSpan.FromSeconds(30));
+            (await node.TerminateAsync(TimeSpan.FromSeconds(30))).Should().Be(0);
+            var output = string.Join('\n', node.Output);
+            output.Should().Contain("client credentials").And.Contain("intake");
+            output.Should().NotContain("a-wrong-secret").And.NotContain("a-key-the-intake-does-not-know").And.NotContain("real-secret-of");
+        }
+
+        rig.Simulator.Intake.Record(ScenarioFile.IntakeKeyOf("acme")).Stats.Received.Should().Be(0);
+
+        using var corrected = rig.StartNode();
+        await rig.AwaitCompleteAsync(TimeSpan.FromMinutes(1), corrected);
+        rig.Duplicates("acme").Should().Be(0);
+        rig.Duplicates("globex").Should().Be(0);
+        corrected.Output.Should().NotContain(l => l.Contains("real-secret-of", StringComparison.Ordinal) || l.Contains("intake-acme", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_tenant_no_longer_configured_is_stopped_at_the_next_start_and_its_journal_kept()
+    {
+        await using var rig = await NodeRig.StartAsync(new Scenario { Clients = [Client("acme"), Client("globex")] });
+        using (var node = rig.StartNode())
+        {
+            await rig.AwaitCompleteAsync(TimeSpan.FromMinutes(1), node);
+            (await node.TerminateAsync(TimeSpan.FromSeconds(30))).Should().Be(0);
+        }
+
+        var callsBefore = rig.Simulator.Mimecast.Client("globex").Stats.SiemCalls;
+        using var withoutGlobex = rig.StartNode(["acme"]);
+        await withoutGlobex.WaitForOutputAsync("Tenant globex is not configured on this node", TimeSpan.FromSeconds(30));
+        await Task.Delay(TimeSpan.FromSeconds(6)); // longer than the poll interval: a running tenant would list again
+        (await withoutGlobex.TerminateAsync(TimeSpan.FromSeconds(30))).Should().Be(0);
+
+        rig.Simulator.Mimecast.Client("globex").Stats.SiemCalls.Should().Be(callsBefore, "a removed tenant does not pull");
+        await using var journal = new SqliteConnection($"Data Source={Path.Combine(rig.Folder, "journal.db")};Mode=ReadOnly");
+        await journal.OpenAsync();
+        await using var count = new SqliteCommand("SELECT count(*) FROM journal WHERE persistence_id = 'tenant-globex'", journal);
+        ((long)(await count.ExecuteScalarAsync())!).Should().BePositive("its state is kept for when it comes back");
+    }
+
+    [Fact]
+    public async Task An_invalid_configuration_stops_the_start_with_one_clear_line_per_problem()
+    {
+        var folder = Directory.CreateTempSubdirectory("mimecast-config-").FullName;
+        var file = Path.Combine(folder, "bad.json");
+        await File.WriteAllTextAsync(file, """
+            { "Persistence": { "Provider": "Oracle" },
+              "Tenants": [ { "Id": "acme", "Mimecast": { "ClientId": "c", "PageSize": 0 }, "Intake": { "IntakeKey": "k" } } ] }
+            """);
+
+        using var node = NodeProcess.Run(folder, file);
+        var code = await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        code.Should().Be(2);
+        var output = string.Join('\n', node.Output);
+        output.Should().Contain("the node does not start")
+            .And.Contain("Persistence.Provider `Oracle` is unknown")
+            .And.Contain("Tenants[0] (acme): Mimecast.ClientSecret is missing")
+            .And.Contain("Tenants[0] (acme): Mimecast.PageSize 0 must be between 1 and 100")
+            .And.NotContain("   at ", "no stack trace");
+        Directory.Delete(folder, recursive: true);
+    }
+}
