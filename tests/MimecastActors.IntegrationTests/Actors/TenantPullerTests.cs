@@ -125,6 +125,41 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         _sim.Mimecast.Client(Tenant).Stats.MaxCallsInAnyWindow.Should().BeLessThanOrEqualTo(50);
     }
 
+    [Fact]
+    public async Task A_restarted_puller_recovers_from_its_latest_snapshot_and_the_events_after_it()
+    {
+        var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "s", EventTypes = ["receipt", "av"], BacklogFiles = 9, EventsPerFile = 50 }, pageSize: 2);
+        services = services with { Settings = services.Settings with { SnapshotEvery = 7 } };
+
+        var first = Sys.ActorOf(TenantPuller.Props(Tenant, services), "acme-1");
+        await AwaitDelivered();
+        await Task.Delay(500); // the last page's completion is journaled after its last acknowledgement
+        var before = await first.Ask<TenantProtocol.Status>(new TenantProtocol.GetStatus(Tenant), TimeSpan.FromSeconds(3));
+        Watch(first);
+        Sys.Stop(first);
+        ExpectTerminated(first);
+
+        var persistence = Akka.Persistence.Persistence.Instance.Apply(Sys);
+        var snapshot = await persistence.SnapshotStoreFor(null).Ask<Akka.Persistence.LoadSnapshotResult>(
+            new Akka.Persistence.LoadSnapshot($"tenant-{Tenant}", Akka.Persistence.SnapshotSelectionCriteria.Latest, long.MaxValue), TimeSpan.FromSeconds(3));
+        snapshot.Snapshot.Should().NotBeNull("a snapshot is taken every 7 events");
+        var replayed = CreateTestProbe();
+        persistence.JournalFor(null).Tell(new Akka.Persistence.ReplayMessages(0, long.MaxValue, long.MaxValue, $"tenant-{Tenant}", replayed), replayed);
+        var events = 0;
+        while (replayed.ExpectMsg<object>(TimeSpan.FromSeconds(3)) is Akka.Persistence.ReplayedMessage)
+        {
+            events++;
+        }
+
+        events.Should().BeLessThan((int)snapshot.Snapshot!.Metadata.SequenceNr, "events older than the snapshot are deleted");
+
+        var second = Sys.ActorOf(TenantPuller.Props(Tenant, services), "acme-2");
+        var after = await second.Ask<TenantProtocol.Status>(new TenantProtocol.GetStatus(Tenant), TimeSpan.FromSeconds(3));
+        after.Streams.Select(s => (s.Stream, s.Cursor, s.CaughtUp, s.NewestEventAt))
+            .Should().Equal(before.Streams.Select(s => (s.Stream, s.Cursor, s.CaughtUp, s.NewestEventAt)));
+        _sim.Intake.Record(IntakeKey).Stats.Duplicates.Should().Be(0);
+    }
+
     private async Task<PullerServices> Start(ClientScenario client, int pageSize = 100)
     {
         _sim = await SimulatorServer.StartAsync(new Scenario { Clients = [client], IntakeKeys = [IntakeKey] });
