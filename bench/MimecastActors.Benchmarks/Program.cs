@@ -20,5 +20,29 @@ var intakeParallel = new Option<int>("--parallel") { Description = "Concurrent r
 var intake = new Command("intake", "The Sekoia intake client into the simulator's intake, gzip on and off, with peak memory.") { intakeEvents, intakeParallel };
 intake.SetAction(parse => IntakeClientThroughput.RunAsync(parse.GetValue(intakeEvents), parse.GetValue(intakeParallel)));
 
-var root = new RootCommand("MimecastActors benchmarks: run on demand, print figures (never part of the test suite).") { simulator, blobReader, intake };
+var e2eFiles = new Option<int>("--backlog-files") { Description = "One-tenant run: backlog files of each of the ten types (0 skips the run).", DefaultValueFactory = _ => 20 };
+var e2eEvents = new Option<int>("--events-per-file") { Description = "One-tenant run: events in each file.", DefaultValueFactory = _ => 5_000 };
+var e2eTenants = new Option<int>("--tenants") { Description = "Many-tenant run: tenants (0 skips the run).", DefaultValueFactory = _ => 100 };
+var e2eTenantFiles = new Option<int>("--tenant-backlog-files") { Description = "Many-tenant run: backlog files of each type per tenant.", DefaultValueFactory = _ => 2 };
+var e2eTenantEvents = new Option<int>("--tenant-events-per-file") { Description = "Many-tenant run: events in each file.", DefaultValueFactory = _ => 500 };
+var e2ePoll = new Option<TimeSpan>("--poll-interval") { Description = "Tenants' poll interval (it only matters once a stream is caught up).", DefaultValueFactory = _ => TimeSpan.FromSeconds(30) };
+var e2eCalls = new Option<int>("--calls") { Description = "Listing calls per 15 minutes, in the simulator and the tenants' configuration.", DefaultValueFactory = _ => 1_000 };
+var e2eGroup = new Option<bool>("--group-event-types") { Description = "Fetch each tenant's ten types as one stream (Mimecast.GroupEventTypes)." };
+var e2eRounds = new Option<int>("--baseline-rounds") { Description = "Rounds of the baseline; the best is reported.", DefaultValueFactory = _ => 3 };
+var e2eEvery = new Option<TimeSpan>("--progress-every") { Description = "Time between progress lines.", DefaultValueFactory = _ => TimeSpan.FromSeconds(5) };
+var e2eTimeout = new Option<TimeSpan>("--timeout") { Description = "Give up a run after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(15) };
+var endToEnd = new Command("end-to-end", "The real node (child process, SQLite) from the simulated Mimecast API to the simulated intake, one tenant then many: events/s, peak memory, against gunzip + split + gzip of the same files.")
+{
+    e2eFiles, e2eEvents, e2eTenants, e2eTenantFiles, e2eTenantEvents, e2ePoll, e2eCalls, e2eGroup, e2eRounds, e2eEvery, e2eTimeout,
+};
+endToEnd.SetAction((parse, _) => EndToEndThroughput.RunAsync(new EndToEndThroughput.Options(
+    parse.GetValue(e2eFiles), parse.GetValue(e2eEvents), parse.GetValue(e2eTenants), parse.GetValue(e2eTenantFiles), parse.GetValue(e2eTenantEvents),
+    parse.GetValue(e2ePoll), parse.GetValue(e2eCalls), parse.GetValue(e2eGroup), parse.GetValue(e2eRounds), parse.GetValue(e2eEvery), parse.GetValue(e2eTimeout))));
+
+var nodeSettings = new Option<FileInfo>("--settings") { Description = "JSON object of flat configuration keys.", Required = true };
+var endToEndNode = new Command("end-to-end-node", "The node process of end-to-end (started by it).") { nodeSettings };
+endToEndNode.Hidden = true;
+endToEndNode.SetAction((parse, _) => EndToEndNode.RunAsync(parse.GetValue(nodeSettings)!));
+
+var root = new RootCommand("MimecastActors benchmarks: run on demand, print figures (never part of the test suite).") { simulator, blobReader, intake, endToEnd, endToEndNode };
 return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Text.Json;
+
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Configuration;
+
+using MimecastActors.Host;
+
+namespace MimecastActors.Benchmarks;
+
+/// <summary>
+/// The node of the <c>end-to-end</c> benchmark, in a process of its own so that its memory and CPU are the node's
+/// alone (the simulator, the baseline and the harness live in the parent). Started by the parent with a settings
+/// file (flat .NET configuration keys), it builds the real node with <see cref="MimecastNode.Build"/>, prints
+/// <see cref="Marker"/> lines (started, then a <see cref="NodeSample"/> every second) and stops when its standard
+/// input closes, after a last sample.
+/// </summary>
+internal static class EndToEndNode
+{
+    public const string Marker = "@node ";
+    public const string Started = "started";
+
+    public static async Task<int> RunAsync(FileInfo settingsFile)
+    {
+        var settings = JsonSerializer.Deserialize<Dictionary<string, string?>>(await File.ReadAllTextAsync(settingsFile.FullName))
+            ?? throw new InvalidDataException($"{settingsFile.FullName} holds no settings");
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = settingsFile.DirectoryName });
+        builder.Configuration.AddInMemoryCollection(settings);
+        var (node, problems) = NodeConfigurationCheck.Read(builder.Configuration);
+        if (problems.Count > 0)
+        {
+            await Console.Error.WriteLineAsync($"end-to-end node: the configuration has {problems.Count} problem(s): {string.Join("; ", problems)}");
+            return 2;
+        }
+
+        using var sampler = new NodeSampler();
+        await using var app = MimecastNode.Build(builder, node);
+        await app.StartAsync();
+        Console.WriteLine(Marker + Started);
+
+        var inputClosed = Task.Run(() =>
+        {
+            while (Console.In.ReadLine() is not null)
+            {
+            }
+        });
+        while (!inputClosed.IsCompleted)
+        {
+            await Task.WhenAny(inputClosed, Task.Delay(TimeSpan.FromSeconds(1)));
+            Console.WriteLine(Marker + JsonSerializer.Serialize(sampler.Sample()));
+        }
+
+        using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await app.StopAsync(stopping.Token);
+        return 0;
+    }
+
+    /// <summary>Samples this process every 20 ms and keeps the peaks: a GC heap peak lasts only until the next collection.</summary>
+    private sealed class NodeSampler : IDisposable
+    {
+        private readonly Lock _gate = new();
+        private readonly Timer _timer;
+        private long _peakHeap;
+        private long _peakHeapAfterGc;
+        private long _peakCommitted;
+
+        public NodeSampler() => _timer = new Timer(_ => Sample(), null, TimeSpan.Zero, TimeSpan.FromMilliseconds(20));
+
+        public void Dispose() => _timer.Dispose();
+
+        public NodeSample Sample()
+        {
+            var heap = GC.GetTotalMemory(forceFullCollection: false);
+            var info = GC.GetGCMemoryInfo();
+            using var self = Process.GetCurrentProcess();
+            lock (_gate)
+            {
+                _peakHeap = Math.Max(_peakHeap, heap);
+                _peakHeapAfterGc = Math.Max(_peakHeapAfterGc, info.HeapSizeBytes);
+                _peakCommitted = Math.Max(_peakCommitted, info.TotalCommittedBytes);
+                return new NodeSample(
+                    self.WorkingSet64, self.PeakWorkingSet64, heap, _peakHeap, _peakHeapAfterGc, _peakCommitted, GC.GetTotalAllocatedBytes(),
+                    GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), self.TotalProcessorTime.TotalSeconds, self.Threads.Count);
+            }
+        }
+    }
+}
+
+/// <summary>What the node process reports about itself.</summary>
+/// <param name="WorkingSet">Resident memory now.</param>
+/// <param name="PeakWorkingSet">The process's peak resident memory since it started (VmHWM on Linux).</param>
+/// <param name="Heap">Bytes the GC counts as allocated now, garbage not yet collected included.</param>
+/// <param name="PeakHeap">The largest <paramref name="Heap"/> sampled (every 20 ms).</param>
+/// <param name="PeakHeapAfterGc">The largest heap size seen right after a collection (what survived, with fragmentation).</param>
+/// <param name="PeakCommitted">The largest memory the GC had committed.</param>
+/// <param name="Allocated">Bytes allocated since the process started.</param>
+/// <param name="CpuSeconds">User and kernel CPU time of the process since it started.</param>
+internal sealed record NodeSample(
+    long WorkingSet, long PeakWorkingSet, long Heap, long PeakHeap, long PeakHeapAfterGc, long PeakCommitted, long Allocated,
+    int Gen0, int Gen1, int Gen2, double CpuSeconds, int Threads);
