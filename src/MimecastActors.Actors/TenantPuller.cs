@@ -133,10 +133,13 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         {
             case NextPull.Now now:
                 _listing = true;
-                Record(new TenantEvents.CallsSpent(1, Now)); // written ahead: a crash right after the call still counts it
                 var stream = now.Stream.Key;
                 var query = new BatchQuery(now.Stream.Definition.Types, _state.Settings!.PageSize, now.Stream.Cursor);
-                _api.ListAsync(query, CancellationToken.None).PipeTo(Self, success: outcome => new Listed(stream, outcome));
+                var api = _api;
+
+                // Written ahead: the call goes only once the journal holds it, so a kill right after it still counts it.
+                Record(new TenantEvents.CallsSpent(1, Now), then: () =>
+                    api.ListAsync(query, CancellationToken.None).PipeTo(Self, success: outcome => new Listed(stream, outcome)));
                 break;
             case NextPull.Wait wait:
                 Timers.StartSingleTimer(Tick.Instance, Tick.Instance, wait.At - Now);
@@ -375,8 +378,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         _log.Warning("Tenant {0}: {1}; trying again in {2}", _tenantId, reason, wait);
     }
 
-    /// <summary>Applies an event at once and persists it; snapshots now and then, after which older events are deleted.</summary>
-    private void Record(ITenantEvent e)
+    /// <summary>Applies an event at once and persists it (<paramref name="then"/> runs once it is stored); snapshots now and then, after which older events are deleted.</summary>
+    private void Record(ITenantEvent e, Action? then = null)
     {
         _state = _state.Apply(e);
         Persist(e, _ =>
@@ -385,6 +388,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             {
                 SaveSnapshot(_state);
             }
+
+            then?.Invoke();
         });
     }
 

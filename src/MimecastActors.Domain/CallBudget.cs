@@ -22,7 +22,7 @@ public sealed record CallBudget(RateLimitPolicy Policy, ImmutableQueue<DateTimeO
         calls = Math.Clamp(calls, 1, Policy.Calls);
         var inWindow = InWindow(now).ToList();
         var excess = inWindow.Count + calls - Policy.Calls;
-        return excess <= 0 ? now : inWindow[excess - 1] + Policy.Window;
+        return excess <= 0 ? now : inWindow[excess - 1] + Policy.Window + Policy.Guard;
     }
 
     /// <summary>Records calls; calls that left the window are forgotten, so the log never holds more than a window's worth.</summary>
@@ -40,12 +40,12 @@ public sealed record CallBudget(RateLimitPolicy Policy, ImmutableQueue<DateTimeO
     /// <summary>A new policy keeps the calls already spent.</summary>
     public CallBudget WithPolicy(RateLimitPolicy policy) => this with { Policy = policy };
 
-    private IEnumerable<DateTimeOffset> InWindow(DateTimeOffset now) => Spent.Where(t => now - t < Policy.Window);
+    private IEnumerable<DateTimeOffset> InWindow(DateTimeOffset now) => Spent.Where(t => now - t < Policy.Window + Policy.Guard);
 
     private ImmutableQueue<DateTimeOffset> Prune(DateTimeOffset now)
     {
         var spent = Spent;
-        while (!spent.IsEmpty && now - spent.Peek() >= Policy.Window)
+        while (!spent.IsEmpty && now - spent.Peek() >= Policy.Window + Policy.Guard)
         {
             spent = spent.Dequeue();
         }

@@ -9,6 +9,9 @@ public sealed class CallBudgetTests
     private static readonly DateTimeOffset T0 = DomainSamples.T0;
     private static readonly RateLimitPolicy ThreePerMinute = new(3, TimeSpan.FromMinutes(1));
 
+    /// <summary>A call counts for the window plus a guard (2 s here): the API's clock starts when the call arrives.</summary>
+    private static readonly TimeSpan G = ThreePerMinute.Guard;
+
     [Fact]
     public void Calls_left_and_the_next_call_follow_a_sliding_window()
     {
@@ -17,10 +20,12 @@ public sealed class CallBudgetTests
             .Spend(T0.AddSeconds(10), 2);
 
         budget.Remaining(T0.AddSeconds(20)).Should().Be(0);
-        budget.NextCallAt(T0.AddSeconds(20)).Should().Be(T0.AddMinutes(1), "the first call leaves the window then");
-        budget.Remaining(T0.AddMinutes(1)).Should().Be(1);
-        budget.NextCallAt(T0.AddMinutes(1)).Should().Be(T0.AddMinutes(1));
-        budget.Remaining(T0.AddSeconds(70)).Should().Be(3);
+        budget.NextCallAt(T0.AddSeconds(20)).Should().Be(T0.AddMinutes(1) + G, "the first call leaves the window then");
+        budget.Remaining(T0.AddMinutes(1)).Should().Be(0, "not before the guard has passed too");
+        budget.Remaining(T0.AddMinutes(1) + G).Should().Be(1);
+        budget.NextCallAt(T0.AddMinutes(1) + G).Should().Be(T0.AddMinutes(1) + G);
+        budget.Remaining(T0.AddSeconds(70) + G).Should().Be(3);
+        G.Should().Be(TimeSpan.FromSeconds(2));
     }
 
     [Fact]
@@ -29,9 +34,9 @@ public sealed class CallBudgetTests
         var budget = CallBudget.Empty(ThreePerMinute).Spend(T0, 1).Spend(T0.AddSeconds(10), 1);
 
         budget.NextCallAt(T0.AddSeconds(20), calls: 1).Should().Be(T0.AddSeconds(20));
-        budget.NextCallAt(T0.AddSeconds(20), calls: 2).Should().Be(T0.AddMinutes(1));
-        budget.NextCallAt(T0.AddSeconds(20), calls: 3).Should().Be(T0.AddSeconds(70));
-        budget.NextCallAt(T0.AddSeconds(20), calls: 9).Should().Be(T0.AddSeconds(70), "never more than the whole budget is asked for");
+        budget.NextCallAt(T0.AddSeconds(20), calls: 2).Should().Be(T0.AddMinutes(1) + G);
+        budget.NextCallAt(T0.AddSeconds(20), calls: 3).Should().Be(T0.AddSeconds(70) + G);
+        budget.NextCallAt(T0.AddSeconds(20), calls: 9).Should().Be(T0.AddSeconds(70) + G, "never more than the whole budget is asked for");
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed class PullSchedulerTests
         var state = Configured(Settings(rateLimit: new RateLimitPolicy(3, TimeSpan.FromMinutes(15))))
             .ApplyAll(new TenantEvents.CallsSpent(1, T0), new TenantEvents.CallsSpent(1, T0.AddMinutes(1)));
 
-        PullScheduler.Decide(state, T0.AddMinutes(2), NoneDelivering).Should().BeOfType<NextPull.Wait>().Which.At.Should().Be(T0.AddMinutes(15));
+        PullScheduler.Decide(state, T0.AddMinutes(2), NoneDelivering).Should().BeOfType<NextPull.Wait>().Which.At.Should().Be(T0.AddMinutes(15) + RateLimitPolicy.Default.Guard);
     }
 
     [Fact]
