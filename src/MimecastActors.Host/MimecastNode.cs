@@ -6,7 +6,9 @@ using Akka.Persistence.Hosting;
 using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
 
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 using MimecastActors.Actors;
 using MimecastActors.Mimecast;
@@ -20,6 +22,11 @@ namespace MimecastActors.Host;
 public static class MimecastNode
 {
     public const string SystemName = "mimecast-actors";
+
+    /// <summary>Health check tags: `live` (the ActorSystem runs) and `ready` (member Up, journal reachable).</summary>
+    public const string Live = "live";
+
+    public const string Ready = "ready";
 
     /// <summary>The file next to the binary; applied last so that an operator's setting wins over the builder's.</summary>
     public static string HoconPath => Path.Combine(AppContext.BaseDirectory, "akka.hocon");
@@ -36,7 +43,8 @@ public static class MimecastNode
 
         var tenants = new StaticTenantDirectory(node.Tenants.Select(NodeConfigurationCheck.ToTenant));
         builder.Services.AddSingleton(tenants);
-        builder.Services.AddMimecastApi(o => o.RetryDelay = node.Retry.MinBackoff);
+        // Each node says who it is in its User-Agent, so the API's call log shows where a tenant pulled from.
+        builder.Services.AddMimecastApi(o => (o.RetryDelay, o.UserAgent) = (node.Retry.MinBackoff, $"MimecastActors/1.0 (node {node.Cluster.Hostname}:{node.Cluster.Port})"));
         builder.Services.AddSekoiaIntake(o => (o.RetryDelay, o.MaxRetryDelay) = (node.Retry.MinBackoff, node.Retry.MaxBackoff));
         builder.Services.AddSingleton(sp => new PullerServices(
             tenants,
@@ -55,27 +63,33 @@ public static class MimecastNode
 
         builder.Services.AddAkka(SystemName, (akka, sp) => Configure(akka, node, sp.GetRequiredService<PullerServices>(), tenants));
 
+        builder.Services.AddHealthChecks().AddCheck("journal", new JournalReachable(node.Persistence), HealthStatus.Unhealthy, [Ready]);
         var app = builder.Build();
-        app.MapGet("/healthz/live", () => Results.Ok("alive"));
+        app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Live), ResponseWriter = HealthReportJson.WriteAsync });
+        app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready), ResponseWriter = HealthReportJson.WriteAsync });
         return app;
     }
 
     private static void Configure(AkkaConfigurationBuilder akka, NodeConfiguration node, PullerServices services, StaticTenantDirectory tenants)
     {
-        var self = $"{NodeConfigurationCheck.AddressPrefix}{node.Cluster.Hostname}:{node.Cluster.Port}";
         akka.ConfigureLoggers(logs =>
             {
                 logs.ClearLoggers();
                 logs.AddLogger<SerilogLogger>();
             })
-            .WithRemoting(node.Cluster.Hostname, node.Cluster.Port)
+            .WithRemoting(node.Cluster.BindHostname ?? node.Cluster.Hostname, node.Cluster.Port, publicHostname: node.Cluster.Hostname)
             .WithClustering(new ClusterOptions
             {
-                SeedNodes = node.Cluster.SeedNodes.Count == 0 ? [self] : [.. node.Cluster.SeedNodes],
+                SeedNodes = [.. NodeConfigurationCheck.SeedNodes(node.Cluster)],
                 Roles = [.. node.Cluster.Roles],
             })
+            .AddHocon(
+                $"akka.cluster.split-brain-resolver.stable-after = {(long)node.Cluster.StableAfter.TotalMilliseconds}ms",
+                HoconAddMode.Prepend)
             .WithCustomSerializer(TenantSerializer.Name, TenantSerializer.BoundTypes, system => new TenantSerializer(system))
-            .WithStrictSerialization(true);
+            .WithStrictSerialization(true)
+            .WithActorSystemLivenessCheck(tags: [Live])
+            .WithAkkaClusterReadinessCheck(tags: [Ready]);
         WithJournal(akka, node.Persistence);
         akka.WithTenantSharding(tenant => TenantPuller.Props(tenant, services), node.Sharding.Shards, role: null)
             .AddStartup((system, registry) =>

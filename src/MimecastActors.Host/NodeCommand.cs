@@ -61,6 +61,9 @@ public static class NodeCommand
             return 1;
         }
 
+        // Said once, plainly: with port 0 (tests, several nodes on one machine) this is the only way to know it.
+        Console.WriteLine($"mimecast-actors: admin API on {string.Join(", ", app.Urls)}");
+
         using var stop = duration is { } d ? new CancellationTokenSource(d) : new CancellationTokenSource();
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stop.Token, app.Lifetime.ApplicationStopping);
         var side = alongside?.Invoke(app, stopping.Token) ?? Task.CompletedTask;

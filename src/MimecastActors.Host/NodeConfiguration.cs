@@ -35,6 +35,35 @@ public sealed class ClusterConfig
     public List<string> SeedNodes { get; set; } = [];
 
     public List<string> Roles { get; set; } = ["puller"];
+
+    /// <summary>Added key: the address to listen on when it differs from <see cref="Hostname"/> (0.0.0.0 in a pod).</summary>
+    public string? BindHostname { get; set; }
+
+    /// <summary>Added key: how long a partition must be stable before the split-brain resolver downs the unreachable side.</summary>
+    public TimeSpan StableAfter { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Added key: on Kubernetes, seeds are the StatefulSet's first pods (used when <see cref="SeedNodes"/> is empty).</summary>
+    public StatefulSetConfig StatefulSet { get; set; } = new();
+}
+
+/// <summary>A StatefulSet behind a headless Service gives pod i the stable name `{Name}-{i}.{Service}.{Namespace}.svc.{Domain}`.</summary>
+public sealed class StatefulSetConfig
+{
+    public string? Name { get; set; }
+
+    public string? Service { get; set; }
+
+    public string? Namespace { get; set; }
+
+    public string Domain { get; set; } = "cluster.local";
+
+    /// <summary>The first pods are the seeds; any of them up is enough for a node to join.</summary>
+    public int Seeds { get; set; } = 3;
+
+    public IReadOnlyList<string> SeedNodes(int port) =>
+        string.IsNullOrWhiteSpace(Name)
+            ? []
+            : [.. Enumerable.Range(0, Seeds).Select(i => $"{NodeConfigurationCheck.AddressPrefix}{Name}-{i}.{Service ?? Name}.{Namespace ?? "default"}.svc.{Domain}:{port}")];
 }
 
 public sealed class AdminConfig

@@ -72,6 +72,8 @@ public static partial class NodeConfigurationCheck
                 $"Cluster.SeedNodes: `{seed}` is not a node address like {AddressPrefix}host:4053.");
         }
 
+        Check(c.Cluster.StableAfter > TimeSpan.Zero, $"Cluster.StableAfter {c.Cluster.StableAfter} must be positive.");
+        Check(c.Cluster.StatefulSet.Seeds >= 1, $"Cluster.StatefulSet.Seeds {c.Cluster.StatefulSet.Seeds} must be at least 1.");
         Check(!string.IsNullOrWhiteSpace(c.Admin.Urls), "Admin.Urls is empty: give the admin API's address, e.g. http://127.0.0.1:9110.");
         Check(IsProvider(c.Persistence.Provider, PersistenceConfig.Sqlite) || IsProvider(c.Persistence.Provider, PersistenceConfig.PostgreSql),
             $"Persistence.Provider `{c.Persistence.Provider}` is unknown: use {PersistenceConfig.Sqlite} or {PersistenceConfig.PostgreSql}.");
@@ -119,6 +121,18 @@ public static partial class NodeConfigurationCheck
             StreamDefinition.Plan(types, t.Mimecast.GroupEventTypes), t.Mimecast.PageSize, t.Mimecast.PollInterval,
             new RateLimitPolicy(t.Mimecast.RateLimit.Calls, t.Mimecast.RateLimit.Window), t.Intake.Url, TenantSettings.Fingerprint(t.Intake.IntakeKey));
         return new TenantConfiguration(settings, new MimecastCredentials(t.Mimecast.BaseUrl, t.Mimecast.ClientId, t.Mimecast.ClientSecret), t.Intake.IntakeKey);
+    }
+
+    /// <summary>The seeds: as configured, else the StatefulSet's first pods, else the node itself (a cluster of one, or its first node).</summary>
+    public static IReadOnlyList<string> SeedNodes(ClusterConfig cluster)
+    {
+        if (cluster.SeedNodes.Count > 0)
+        {
+            return cluster.SeedNodes;
+        }
+
+        var pods = cluster.StatefulSet.SeedNodes(cluster.Port);
+        return pods.Count > 0 ? pods : [$"{AddressPrefix}{cluster.Hostname}:{cluster.Port}"];
     }
 
     public static bool IsProvider(string configured, string provider) => string.Equals(configured, provider, StringComparison.OrdinalIgnoreCase);

@@ -30,6 +30,9 @@ public sealed class MimecastClientOptions
     /// <summary>Events longer than this many characters are refused by the Sekoia intake, so they are rejected when read.</summary>
     public int MaxEventChars { get; set; } = 250_000;
 
+    /// <summary>Sent with every API request: names the product (and, in a cluster, the node) in the vendor's logs.</summary>
+    public string UserAgent { get; set; } = "MimecastActors/1.0";
+
     /// <summary>How much of a rejected line is kept for the operator.</summary>
     public int MaxRejectedContentBytes { get; set; } = 64 * 1024;
 }

@@ -37,7 +37,12 @@ public static class MimecastHttpClients
                 pipeline.AddTimeout(options.RequestTimeout);
             });
 
-        services.AddHttpClient(Api, (sp, c) => c.Timeout = sp.GetRequiredService<IOptions<MimecastClientOptions>>().Value.RequestTimeout)
+        services.AddHttpClient(Api, (sp, c) =>
+            {
+                var options = sp.GetRequiredService<IOptions<MimecastClientOptions>>().Value;
+                c.Timeout = options.RequestTimeout;
+                c.DefaultRequestHeaders.UserAgent.ParseAdd(options.UserAgent);
+            })
             .ConfigurePrimaryHttpMessageHandler(() => Handler(DecompressionMethods.GZip | DecompressionMethods.Deflate));
 
         services.AddHttpClient(Blobs, (sp, c) => c.Timeout = Timeout.InfiniteTimeSpan)

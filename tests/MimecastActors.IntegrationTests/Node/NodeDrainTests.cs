@@ -28,6 +28,11 @@ public sealed class NodeDrainTests
             stats.TooManyRequests.Should().Be(0);
         }
 
+        using var http = new HttpClient { BaseAddress = await node.AdminUrlAsync(TimeSpan.FromSeconds(5)) };
+        (await http.GetAsync(new Uri("/healthz/live", UriKind.Relative))).StatusCode.Should().Be(System.Net.HttpStatusCode.OK);
+        var ready = await http.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
+        ready.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, "the node is Up and its journal answers: {0}", await ready.Content.ReadAsStringAsync());
+
         (await node.TerminateAsync(TimeSpan.FromSeconds(30))).Should().Be(0, "SIGTERM is a graceful stop");
     }
 }

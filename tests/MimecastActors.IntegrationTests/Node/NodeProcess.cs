@@ -112,6 +112,15 @@ public sealed class NodeProcess : IDisposable
         }
     }
 
+    /// <summary>The admin API's address, as the node prints it once it listens (the tests let it pick a free port).</summary>
+    public async Task<Uri> AdminUrlAsync(TimeSpan within)
+    {
+        const string Marker = "admin API on ";
+        await WaitForOutputAsync(Marker, within);
+        var line = _output.First(l => l.Contains(Marker, StringComparison.Ordinal));
+        return new Uri(line[(line.IndexOf(Marker, StringComparison.Ordinal) + Marker.Length)..].Split(',')[0].Trim());
+    }
+
     public string Tail(int lines = 40) => string.Join(Environment.NewLine, _output.TakeLast(lines));
 
     public void Dispose()
