@@ -82,6 +82,7 @@ public static class MimecastNode
             {
                 SeedNodes = [.. NodeConfigurationCheck.SeedNodes(node.Cluster)],
                 Roles = [.. node.Cluster.Roles],
+                MinimumNumberOfMembers = node.Cluster.MinimumMembers,
             })
             .AddHocon(
                 $"akka.cluster.split-brain-resolver.stable-after = {(long)node.Cluster.StableAfter.TotalMilliseconds}ms",
@@ -94,13 +95,9 @@ public static class MimecastNode
         akka.WithTenantSharding(tenant => TenantPuller.Props(tenant, services), node.Sharding.Shards, role: null)
             .AddStartup((system, registry) =>
             {
-                // The configured tenants are created or updated; remember-entities brings back the others, which
-                // find no configuration and stop (their journal is kept).
-                var region = registry.Get<TenantRegion>();
-                foreach (var tenant in tenants.TenantIds)
-                {
-                    region.Tell(new TenantProtocol.Start(tenant));
-                }
+                // The configured tenants are created or updated, and kept running somewhere in the cluster; tenants
+                // remembered but no longer configured find no configuration and stop (their journal is kept).
+                system.ActorOf(TenantKeeper.Props(registry.Get<TenantRegion>(), [.. tenants.TenantIds], node.Sharding.EnsureTenantsEvery), "tenant-keeper");
             })
             .AddHoconFile(HoconPath, HoconAddMode.Prepend);
     }

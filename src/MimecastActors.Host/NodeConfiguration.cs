@@ -36,6 +36,12 @@ public sealed class ClusterConfig
 
     public List<string> Roles { get; set; } = ["puller"];
 
+    /// <summary>
+    /// Added key: members that must have joined before any becomes Up. Tenants are placed only on Up members, so a
+    /// cluster started all at once (a StatefulSet's replicas) spreads them at once instead of piling them on the first.
+    /// </summary>
+    public int MinimumMembers { get; set; } = 1;
+
     /// <summary>Added key: the address to listen on when it differs from <see cref="Hostname"/> (0.0.0.0 in a pod).</summary>
     public string? BindHostname { get; set; }
 
@@ -85,6 +91,9 @@ public sealed class PersistenceConfig
 public sealed class ShardingConfig
 {
     public int Shards { get; set; } = 30;
+
+    /// <summary>How often the node makes sure every configured tenant runs somewhere (a lost node's tenants restart within this).</summary>
+    public TimeSpan EnsureTenantsEvery { get; set; } = TimeSpan.FromSeconds(15);
 }
 
 /// <summary>Added key: how much a tenant may have in flight to its intake, and how many intake requests a node runs at once.</summary>

@@ -72,6 +72,7 @@ public static partial class NodeConfigurationCheck
                 $"Cluster.SeedNodes: `{seed}` is not a node address like {AddressPrefix}host:4053.");
         }
 
+        Check(c.Cluster.MinimumMembers >= 1, $"Cluster.MinimumMembers {c.Cluster.MinimumMembers} must be at least 1.");
         Check(c.Cluster.StableAfter > TimeSpan.Zero, $"Cluster.StableAfter {c.Cluster.StableAfter} must be positive.");
         Check(c.Cluster.StatefulSet.Seeds >= 1, $"Cluster.StatefulSet.Seeds {c.Cluster.StatefulSet.Seeds} must be at least 1.");
         Check(!string.IsNullOrWhiteSpace(c.Admin.Urls), "Admin.Urls is empty: give the admin API's address, e.g. http://127.0.0.1:9110.");
@@ -79,6 +80,7 @@ public static partial class NodeConfigurationCheck
             $"Persistence.Provider `{c.Persistence.Provider}` is unknown: use {PersistenceConfig.Sqlite} or {PersistenceConfig.PostgreSql}.");
         Check(!string.IsNullOrWhiteSpace(c.Persistence.ConnectionString), "Persistence.ConnectionString is empty.");
         Check(c.Sharding.Shards >= 1, $"Sharding.Shards {c.Sharding.Shards} must be at least 1 (about ten per expected node).");
+        Check(c.Sharding.EnsureTenantsEvery > TimeSpan.Zero, $"Sharding.EnsureTenantsEvery {c.Sharding.EnsureTenantsEvery} must be positive.");
         Check(c.Forwarding.MaxChunksInFlight >= 1, $"Forwarding.MaxChunksInFlight {c.Forwarding.MaxChunksInFlight} must be at least 1.");
         Check(c.Forwarding.MaxConcurrentIntakeRequests >= 1, $"Forwarding.MaxConcurrentIntakeRequests {c.Forwarding.MaxConcurrentIntakeRequests} must be at least 1.");
         Check(!string.IsNullOrWhiteSpace(c.RejectedLines.Folder), "RejectedLines.Folder is empty.");

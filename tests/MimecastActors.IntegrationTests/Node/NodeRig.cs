@@ -52,9 +52,9 @@ public sealed class NodeRig : IAsyncDisposable
     /// <summary>Writes the configuration file (again, with a new cluster port) and starts a node on it.</summary>
     public NodeProcess StartNode(IEnumerable<string>? tenants = null) => StartNode(Configuration(tenants));
 
-    public NodeProcess StartNode(JsonObject configuration)
+    public NodeProcess StartNode(JsonObject configuration, string name = "node")
     {
-        var file = Path.Combine(Folder, "node.json");
+        var file = Path.Combine(Folder, $"{name}.json");
         File.WriteAllText(file, configuration.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         var node = NodeProcess.Run(Folder, file);
         _nodes.Add(node);
@@ -156,7 +156,7 @@ public sealed class NodeRig : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -1,0 +1,208 @@
+using System.Text.Json.Nodes;
+
+using MimecastActors.Simulator;
+using MimecastActors.Simulator.Mimecast;
+
+using Xunit.Abstractions;
+
+namespace MimecastActors.IntegrationTests.Node;
+
+/// <summary>
+/// Three (then four) real node processes on 127.0.0.1 sharing a real PostgreSQL journal, 30 tenants, one simulator.
+/// Nodes die, restart and join in the middle of the drain; every event still arrives.
+/// </summary>
+[Collection(NodeProcesses.Name)]
+public sealed class ClusterTests(ITestOutputHelper output)
+{
+    private const int Tenants = 30;
+    private const int EventsPerFile = 100;
+
+    /// <summary>Sent but not acknowledged when a tenant moves: the forwarder's 2 chunks (a chunk is at most a file) and one more being journaled.</summary>
+    private const int InFlightBound = 3 * EventsPerFile;
+
+    [Fact]
+    public async Task A_node_killed_mid_drain_is_downed_and_its_tenants_resume_on_the_survivors()
+    {
+        await using var cluster = await Cluster.StartAsync(output);
+        var nodes = cluster.StartNodes(3);
+        await cluster.AwaitDeliveredAsync(0.25, nodes);
+
+        nodes[2].Kill();
+        output.WriteLine($"killed node 3 at {cluster.Delivered():N0} events");
+
+        await cluster.Rig.AwaitCompleteAsync(TimeSpan.FromMinutes(3), nodes[0]);
+
+        cluster.AssertDuplicatesWithin(InFlightBound);
+        cluster.AssertBudgetsKept();
+        cluster.AssertNoTenantPulledFromTwoNodesAtOnce();
+        cluster.NodesThatPulled().Should().HaveCount(3);
+    }
+
+    [Fact]
+    public async Task A_rolling_restart_mid_drain_loses_nothing_and_every_node_exits_cleanly()
+    {
+        await using var cluster = await Cluster.StartAsync(output);
+        var nodes = cluster.StartNodes(3);
+        await cluster.AwaitDeliveredAsync(0.15, nodes);
+
+        for (var i = 0; i < 3; i++)
+        {
+            (await nodes[i].TerminateAsync(TimeSpan.FromSeconds(60))).Should().Be(0, $"node {i + 1} leaves gracefully on SIGTERM");
+            output.WriteLine($"node {i + 1} left at {cluster.Delivered():N0} events");
+            nodes[i] = cluster.StartNode(i);
+            await Cluster.AwaitReadyAsync(nodes[i]);
+        }
+
+        await cluster.Rig.AwaitCompleteAsync(TimeSpan.FromMinutes(3), nodes[0]);
+        cluster.AssertDuplicatesWithin(3 * InFlightBound); // a tenant may move at each of the three restarts
+        cluster.AssertBudgetsKept();
+        foreach (var node in nodes)
+        {
+            (await node.TerminateAsync(TimeSpan.FromSeconds(60))).Should().Be(0);
+        }
+    }
+
+    [Fact]
+    public async Task A_fourth_node_joining_mid_drain_takes_shards_over_without_loss()
+    {
+        await using var cluster = await Cluster.StartAsync(output);
+        var nodes = cluster.StartNodes(3);
+        await cluster.AwaitDeliveredAsync(0.15, nodes);
+
+        var fourth = cluster.StartNode(3);
+        await Cluster.AwaitReadyAsync(fourth);
+        output.WriteLine($"node 4 up at {cluster.Delivered():N0} events");
+
+        await cluster.Rig.AwaitCompleteAsync(TimeSpan.FromMinutes(3), nodes[0]);
+        cluster.AssertDuplicatesWithin(InFlightBound);
+        cluster.AssertBudgetsKept();
+        cluster.AssertNoTenantPulledFromTwoNodesAtOnce();
+        cluster.NodesThatPulled().Should().Contain(n => n.Contains($":{cluster.Ports[3]})", StringComparison.Ordinal), "the new node took shards over");
+    }
+
+    /// <summary>The nodes of one cluster: fixed ports, the first three as seeds, a short split-brain decision.</summary>
+    private sealed class Cluster : IAsyncDisposable
+    {
+        private readonly ITestOutputHelper _output;
+
+        private Cluster(NodeRig rig, ITestOutputHelper output)
+        {
+            Rig = rig;
+            _output = output;
+            Ports = [.. Enumerable.Range(0, 4).Select(_ => NodeRig.FreePort())];
+        }
+
+        public NodeRig Rig { get; }
+
+        public IReadOnlyList<int> Ports { get; }
+
+        public static async Task<Cluster> StartAsync(ITestOutputHelper output)
+        {
+            // Many small files and a slow intake: the drain lasts long enough for nodes to die, restart and join in it.
+            var scenario = ScenarioFile.Generated(Tenants, 20, EventsPerFile, TimeSpan.Zero, new RateLimitScenario());
+            scenario = scenario with { Clients = [.. scenario.Clients.Select(c => c with { EventTypes = ["receipt", "process", "journal"] })] };
+            var rig = await NodeRig.StartAsync(scenario, await PostgresServer.CreateDatabaseAsync("cluster"));
+            rig.MimecastSettings["PageSize"] = 4;
+            rig.Simulator.Intake.Latency = TimeSpan.FromMilliseconds(400);
+            return new Cluster(rig, output);
+        }
+
+        public List<NodeProcess> StartNodes(int count) => [.. Enumerable.Range(0, count).Select(StartNode)];
+
+        public NodeProcess StartNode(int index)
+        {
+            var configuration = Rig.Configuration();
+            configuration["Cluster"] = new JsonObject
+            {
+                ["Hostname"] = "127.0.0.1",
+                ["Port"] = Ports[index],
+                ["SeedNodes"] = new JsonArray([.. Ports.Take(3).Select(p => JsonValue.Create($"akka.tcp://mimecast-actors@127.0.0.1:{p}"))]),
+                ["StableAfter"] = "00:00:05",
+                ["MinimumMembers"] = 3,
+            };
+            configuration["Sharding"] = new JsonObject { ["Shards"] = 30, ["EnsureTenantsEvery"] = "00:00:05" };
+            return Rig.StartNode(configuration, $"node-{index + 1}");
+        }
+
+        public long Delivered() => Rig.Scenario.Clients.Sum(c => Rig.Simulator.Intake.Record(ScenarioFile.IntakeKeyOf(c.ClientId)).Stats.Unique);
+
+        public async Task AwaitDeliveredAsync(double fraction, List<NodeProcess> nodes)
+        {
+            var total = Rig.Scenario.Clients.Sum(c => (long)Rig.Simulator.Mimecast.PublishedIdentities(c.ClientId).Count);
+            var until = DateTime.UtcNow + TimeSpan.FromMinutes(2);
+            while (Delivered() < total * fraction)
+            {
+                if (DateTime.UtcNow > until || nodes.Any(n => n.HasExited))
+                {
+                    throw new TimeoutException($"{Delivered():N0} of {total:N0} delivered; node 1:{Environment.NewLine}{nodes[0].Tail()}");
+                }
+
+                await Task.Delay(100);
+            }
+        }
+
+        public static async Task AwaitReadyAsync(NodeProcess node)
+        {
+            using var http = new HttpClient { BaseAddress = await node.AdminUrlAsync(TimeSpan.FromSeconds(30)) };
+            var until = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+            while ((await http.GetAsync(new Uri("/healthz/ready", UriKind.Relative))).StatusCode != System.Net.HttpStatusCode.OK)
+            {
+                if (DateTime.UtcNow > until || node.HasExited)
+                {
+                    throw new TimeoutException($"the node did not become ready:{Environment.NewLine}{node.Tail()}");
+                }
+
+                await Task.Delay(200);
+            }
+        }
+
+        public void AssertDuplicatesWithin(long bound)
+        {
+            var duplicates = Rig.Scenario.Clients.Select(c => (c.ClientId, Duplicates: Rig.Duplicates(c.ClientId))).ToList();
+            _output.WriteLine($"duplicates: {duplicates.Sum(d => d.Duplicates):N0} in all, at most {duplicates.Max(d => d.Duplicates):N0} for one tenant");
+            duplicates.Should().OnlyContain(d => d.Duplicates <= bound, $"at most the chunks in flight are sent again ({bound} events per tenant)");
+        }
+
+        public void AssertBudgetsKept()
+        {
+            foreach (var client in Rig.Scenario.Clients)
+            {
+                var stats = Rig.Simulator.Mimecast.Client(client.ClientId).Stats;
+                stats.MaxCallsInAnyWindow.Should().BeLessThanOrEqualTo(client.RateLimit.Calls, client.ClientId);
+                stats.TooManyRequests.Should().Be(0, client.ClientId);
+            }
+        }
+
+        /// <summary>
+        /// Each node names itself in its User-Agent. A tenant running in two places at once would show its calls
+        /// alternating between nodes; a tenant that moved shows one run per node, and no node comes back.
+        /// </summary>
+        public void AssertNoTenantPulledFromTwoNodesAtOnce()
+        {
+            foreach (var client in Rig.Scenario.Clients)
+            {
+                var runs = Runs(Rig.Simulator.Mimecast.Client(client.ClientId).Calls);
+                runs.Should().OnlyHaveUniqueItems($"{client.ClientId} pulled from {string.Join(" → ", runs)}");
+            }
+        }
+
+        public HashSet<string> NodesThatPulled() =>
+            Rig.Scenario.Clients.SelectMany(c => Rig.Simulator.Mimecast.Client(c.ClientId).Calls).Select(c => c.UserAgent ?? "").ToHashSet();
+
+        public ValueTask DisposeAsync() => Rig.DisposeAsync();
+
+        private static List<string> Runs(IReadOnlyList<SiemCall> calls)
+        {
+            var runs = new List<string>();
+            foreach (var call in calls.OrderBy(c => c.At))
+            {
+                if (runs.Count == 0 || runs[^1] != call.UserAgent)
+                {
+                    runs.Add(call.UserAgent ?? "");
+                }
+            }
+
+            return runs;
+        }
+    }
+}
