@@ -107,6 +107,7 @@ public sealed class FileForwarding : IBatchLineSink
 
         var newest = _newestMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
         var origin = new ChunkOrigin(_stream, _file.Identity, _offeredThrough + 1, _lastEventLine, newest);
+        PullerMetrics.EventsRead.Add(_chunk.EventCount, PullerMetrics.Tenant(_tenant), PullerMetrics.Stream(_stream));
         await _forwarder.Ask<Accepted>(new Offer(_chunk.Seal(), origin), cancel);
         _offeredThrough = _lastEventLine;
         _newestMs = null;

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 using Akka.Actor;
 using Akka.Event;
 
@@ -20,10 +22,13 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
     private readonly SemaphoreSlim _nodeGate;
     private readonly Queue<(IActorRef Producer, Offer Offer)> _waiting = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly KeyValuePair<string, object?> _tenantTag;
     private int _inFlight;
+    private long _bytesHeld;
 
-    public Forwarder(SekoiaIntakeClient intake, ForwarderSettings settings, SemaphoreSlim nodeGate)
+    public Forwarder(SekoiaIntakeClient intake, ForwarderSettings settings, SemaphoreSlim nodeGate, string tenant)
     {
+        _tenantTag = PullerMetrics.Tenant(tenant);
         _intake = intake;
         _settings = settings;
         _nodeGate = nodeGate;
@@ -39,16 +44,18 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(SekoiaIntakeClient intake, ForwarderSettings settings, SemaphoreSlim nodeGate) =>
-        Akka.Actor.Props.Create(() => new Forwarder(intake, settings, nodeGate));
+    public static Props Props(SekoiaIntakeClient intake, ForwarderSettings settings, SemaphoreSlim nodeGate, string tenant) =>
+        Akka.Actor.Props.Create(() => new Forwarder(intake, settings, nodeGate, tenant));
 
     private void Admit()
     {
         while (_inFlight < _settings.MaxInFlight && _waiting.TryDequeue(out var next))
         {
             _inFlight++;
+            _bytesHeld += next.Offer.Chunk.Body.Length;
+            PullerMetrics.InFlight(1, next.Offer.Chunk.Body.Length);
             next.Producer.Tell(new Accepted(next.Offer.Origin));
-            Self.Tell(new Send(next.Offer.Chunk, next.Offer.Origin, 0, 0));
+            Self.Tell(new Send(next.Offer.Chunk, next.Offer.Origin, 0, 0, Stopwatch.GetTimestamp(), next.Offer.Chunk.Body.Length));
         }
     }
 
@@ -77,11 +84,17 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
     {
         var job = sent.Job;
         var attempts = job.Attempts + (sent.Outcome?.Attempts ?? 1);
+        PullerMetrics.IntakeRequests.Add(sent.Outcome?.Attempts ?? 1, _tenantTag, new("status", StatusOf(sent.Outcome)));
+        if (sent.Outcome?.Attempts > 1)
+        {
+            PullerMetrics.IntakeRetries.Add(sent.Outcome.Attempts - 1, _tenantTag);
+        }
+
         switch (sent.Outcome)
         {
             case IntakeOutcome.Acknowledged:
                 Context.Parent.Tell(new Delivered(job.Origin, job.Chunk.EventCount + job.AlreadyAcknowledged, attempts));
-                Done();
+                Done(job);
                 break;
 
             case IntakeOutcome.TooLarge tooLarge:
@@ -93,7 +106,7 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
             case IntakeOutcome.Fatal fatal:
                 _log.Error("Intake refused the chunk of {0} (lines {1}-{2}): {3}", job.Origin.File, job.Origin.FirstLine, job.Origin.LastLine, fatal.Message);
                 Context.Parent.Tell(new IntakeRefused(job.Origin, fatal.Message));
-                Done();
+                Done(job);
                 break;
 
             case IntakeOutcome.RetryLater retry:
@@ -122,7 +135,7 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
         if (acknowledged >= job.Chunk.EventCount)
         {
             Context.Parent.Tell(new Delivered(job.Origin, job.AlreadyAcknowledged + acknowledged, attempts));
-            Done();
+            Done(job);
             return;
         }
 
@@ -139,14 +152,36 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
         }
     }
 
-    private void Done()
+    private void Done(Send job)
     {
         _inFlight--;
+        _bytesHeld -= job.Bytes;
+        PullerMetrics.InFlight(-1, -job.Bytes);
+        PullerMetrics.ForwardDuration.Record(Stopwatch.GetElapsedTime(job.StartedAt).TotalSeconds, _tenantTag);
         Admit();
     }
 
+    private static string StatusOf(IntakeOutcome? outcome) => outcome switch
+    {
+        IntakeOutcome.Acknowledged => "200",
+        IntakeOutcome.TooLarge => "413",
+        IntakeOutcome.Fatal fatal => fatal.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        IntakeOutcome.RetryLater { StatusCode: { } code } => code.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        _ => "none",
+    };
+
+    protected override void PostStop()
+    {
+        // Chunks still held leave with the forwarder (the next owner of the tenant sends them again).
+        PullerMetrics.InFlight(-_inFlight, -_bytesHeld);
+
+        base.PostStop();
+    }
+
     /// <summary>One delivery attempt of (what is left of) a chunk.</summary>
-    private sealed record Send(IntakeChunk Chunk, ChunkOrigin Origin, int AlreadyAcknowledged, int Attempts);
+    /// <param name="StartedAt">When the chunk was taken (a <see cref="Stopwatch"/> timestamp), for the forward duration.</param>
+    /// <param name="Bytes">The chunk's body when taken, for the node's bytes in flight.</param>
+    private sealed record Send(IntakeChunk Chunk, ChunkOrigin Origin, int AlreadyAcknowledged, int Attempts, long StartedAt, long Bytes);
 
     private sealed record Sent(Send Job, IntakeOutcome? Outcome, Exception? Error = null);
 }

@@ -36,6 +36,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private long _eventsDelivered;
     private long _linesRejected;
     private string? _lastError;
+    private bool _hosted;
 
     public TenantPuller(string tenantId, PullerServices services)
     {
@@ -81,6 +82,12 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
     protected override void PostStop()
     {
+        if (_hosted)
+        {
+            PullerMetrics.TenantsHosted.Add(-1);
+            PullerMetrics.Forget(_tenantId);
+        }
+
         _reading.Cancel();
         _reading.Dispose();
         base.PostStop();
@@ -100,7 +107,12 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
         _api = _services.Mimecast.Create(configuration.Mimecast);
         _intake = _services.Intake.Create(configuration.Settings.IntakeUrl, configuration.IntakeKey);
-        _forwarder = Context.ActorOf(Forwarder.Props(_intake, _services.Settings.Forwarder, _services.IntakeGate), "forwarder");
+        _forwarder = Context.ActorOf(Forwarder.Props(_intake, _services.Settings.Forwarder, _services.IntakeGate, _tenantId), "forwarder");
+        if (!_hosted)
+        {
+            _hosted = true;
+            PullerMetrics.TenantsHosted.Add(1);
+        }
         if (_state.Settings is not { } known || !known.SameAs(configuration.Settings))
         {
             Record(new TenantEvents.Configured(configuration.Settings, Now));
@@ -150,6 +162,12 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private void OnListed(Listed listed)
     {
         _listing = false;
+        PullerMetrics.ListingCalls.Add(listed.Outcome.Calls, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(listed.Stream));
+        if (listed.Outcome is RateLimited)
+        {
+            PullerMetrics.RateLimited.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(listed.Stream));
+        }
+
         if (listed.Outcome.Calls > 1)
         {
             Record(new TenantEvents.CallsSpent(listed.Outcome.Calls - 1, Now));
@@ -246,6 +264,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             foreach (var rejected in result.SetAside)
             {
                 _linesRejected++;
+                PullerMetrics.LinesRejected.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(rejected.Stream));
                 _log.Warning("Tenant {0}: line {1} of {2} ({3}) set aside, {4}: {5}", _tenantId, rejected.Line, rejected.File, rejected.Stream, rejected.Reason, rejected.Detail);
             }
         }
@@ -260,6 +279,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             case FileTruncated truncated when track.Truncations + 1 >= _services.Settings.TruncatedFileRetries:
                 // Read again and again it ends early: the unreadable tail is set aside, with its position, and the page goes on.
                 _linesRejected++;
+                PullerMetrics.LinesRejected.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(done.Stream));
                 _services.Rejected.Append(new RejectedRecord(_tenantId, done.Stream, done.File.Identity, truncated.LinesRead + 1, "Truncated",
                     truncated.Reason, truncated.CompressedBytes, "", Now));
                 _log.Warning("Tenant {0}: the tail of {1} ({2}) from line {3} is unreadable after {4} reads and set aside: {5}",
@@ -302,6 +322,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     {
         var origin = delivered.Origin;
         _eventsDelivered += delivered.Events;
+        PullerMetrics.Forwarded(_tenantId, origin.Stream, delivered.Events, origin.NewestEventAt);
         if (!_deliveries.TryGetValue(origin.Stream, out var delivery) || !delivery.Files.TryGetValue(origin.File, out var track))
         {
             return;
@@ -346,6 +367,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private void OnEventSetAside(EventSetAside aside)
     {
         _linesRejected++;
+        PullerMetrics.LinesRejected.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(aside.Origin.Stream));
         _services.Rejected.Append(new RejectedRecord(_tenantId, aside.Origin.Stream, aside.Origin.File, 0, "IntakeTooLarge", aside.Reason,
             aside.Event.Length, RejectedLineFiles.Head(aside.Event), Now));
         _log.Warning("Tenant {0}: an event of {1} (lines {2}-{3}) refused by the intake as too large is set aside: {4}",
@@ -382,6 +404,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private void Record(ITenantEvent e, Action? then = null)
     {
         _state = _state.Apply(e);
+        PullerMetrics.Budget(_tenantId, _state.Budget);
         Persist(e, _ =>
         {
             if (LastSequenceNr % _services.Settings.SnapshotEvery == 0)

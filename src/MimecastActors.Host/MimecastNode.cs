@@ -14,6 +14,8 @@ using MimecastActors.Actors;
 using MimecastActors.Mimecast;
 using MimecastActors.Sekoia;
 
+using OpenTelemetry.Metrics;
+
 using Serilog;
 
 namespace MimecastActors.Host;
@@ -63,8 +65,11 @@ public static class MimecastNode
 
         builder.Services.AddAkka(SystemName, (akka, sp) => Configure(akka, node, sp.GetRequiredService<PullerServices>(), tenants));
 
+        // OpenTelemetry keeps counters as counters (prometheus-net's meter adapter turns them into gauges that expire).
+        builder.Services.AddOpenTelemetry().WithMetrics(metrics => metrics.AddMeter(PullerMetrics.MeterName).AddPrometheusExporter());
         builder.Services.AddHealthChecks().AddCheck("journal", new JournalReachable(node.Persistence), HealthStatus.Unhealthy, [Ready]);
         var app = builder.Build();
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Live), ResponseWriter = HealthReportJson.WriteAsync });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready), ResponseWriter = HealthReportJson.WriteAsync });
         return app;

@@ -33,6 +33,19 @@ public sealed class NodeDrainTests
         var ready = await http.GetAsync(new Uri("/healthz/ready", UriKind.Relative));
         ready.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, "the node is Up and its journal answers: {0}", await ready.Content.ReadAsStringAsync());
 
+        // The node's own figures agree with what the simulator saw.
+        var metrics = PrometheusText.Parse(await http.GetStringAsync(new Uri("/metrics", UriKind.Relative)));
+        foreach (var client in rig.Scenario.Clients)
+        {
+            metrics.Sum("mimecast_events_forwarded_total", client.ClientId).Should().Be(10 * 10 * 400);
+            metrics.Sum("mimecast_events_read_total", client.ClientId).Should().Be(10 * 10 * 400);
+            metrics.Sum("mimecast_listing_calls_total", client.ClientId).Should().Be(rig.Simulator.Mimecast.Client(client.ClientId).Stats.SiemCalls);
+            metrics.Sum("mimecast_intake_requests_total", client.ClientId).Should().Be(rig.Simulator.Intake.Record(ScenarioFile.IntakeKeyOf(client.ClientId)).Stats.Requests);
+            metrics.Sum("mimecast_budget_used", client.ClientId).Should().BeInRange(1, client.RateLimit.Calls);
+        }
+
+        metrics.Should().Contain(s => s.Name == "mimecast_tenants_hosted" && s.Value == 3);
+
         (await node.TerminateAsync(TimeSpan.FromSeconds(30))).Should().Be(0, "SIGTERM is a graceful stop");
     }
 }
