@@ -28,11 +28,19 @@ public static class TenantProtocol
         }
     }
 
-    public sealed record StreamStatus(string Stream, string? Cursor, bool CaughtUp, bool Delivering, DateTimeOffset? NewestEventAt, int FilesDone);
+    /// <summary>An operator stops a tenant: its cursors stay where they are, and the pause survives restarts. Answered with <see cref="Status"/>.</summary>
+    public sealed record PauseTenant(string TenantId, string Reason) : ITenantMessage;
 
+    /// <summary>Lifts a pause (an operator's or one caused by a failure). Answered with <see cref="Status"/>.</summary>
+    public sealed record ResumeTenant(string TenantId) : ITenantMessage;
+
+    public sealed record StreamStatus(
+        string Stream, string? Cursor, bool CaughtUp, bool Delivering, DateTimeOffset? NewestEventAt, int FilesDone, DateTimeOffset? LastListedAt = null);
+
+    /// <param name="Node">The address of the node the tenant runs on.</param>
     public sealed record Status(
         string TenantId, bool Configured, string? PausedBecause, int CallsLeft, DateTimeOffset? RateLimitedUntil,
-        IReadOnlyList<StreamStatus> Streams, long EventsDelivered, long LinesRejected, string? LastError);
+        IReadOnlyList<StreamStatus> Streams, long EventsDelivered, long LinesRejected, string? LastError, string Node = "", int Budget = 0);
 }
 
 /// <summary>How a puller paces itself; every figure has a reason in the design.</summary>

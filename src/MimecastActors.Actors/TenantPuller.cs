@@ -59,6 +59,24 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         Command<Accepted>(_ => { }); // answers to offers whose reader gave up waiting
         Command<TenantProtocol.Start>(_ => { });
         Command<TenantProtocol.GetStatus>(_ => Sender.Tell(Status()));
+        Command<TenantProtocol.PauseTenant>(pause =>
+        {
+            Pause($"paused by an operator: {pause.Reason}");
+            Sender.Tell(Status());
+        });
+        Command<TenantProtocol.ResumeTenant>(_ =>
+        {
+            if (_state.IsPaused)
+            {
+                _log.Info("Tenant {0} resumed by an operator", _tenantId);
+                _failures = 0;
+                _notBefore = DateTimeOffset.MinValue;
+                Record(new TenantEvents.Resumed(Now));
+                Self.Tell(Tick.Instance);
+            }
+
+            Sender.Tell(Status());
+        });
         Command<TenantProtocol.HandOff>(_ => Context.Stop(Self));
         Command<SaveSnapshotSuccess>(saved =>
         {
@@ -419,8 +437,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private TenantProtocol.Status Status() => new(
         _tenantId, _state.IsConfigured, _state.PausedBecause, _state.Budget.Remaining(Now), _state.RateLimitedUntil,
         [.. _state.Streams.Values.Select(s => new TenantProtocol.StreamStatus(
-            s.Key, s.Cursor, s.CaughtUp, _deliveries.ContainsKey(s.Key), s.NewestEventAt, s.Page.FilesDone.Count))],
-        _eventsDelivered, _linesRejected, _lastError);
+            s.Key, s.Cursor, s.CaughtUp, _deliveries.ContainsKey(s.Key), s.NewestEventAt, s.Page.FilesDone.Count, s.LastListedAt))],
+        _eventsDelivered, _linesRejected, _lastError, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString(), _state.Budget.Policy.Calls);
 
     private sealed class Begin
     {

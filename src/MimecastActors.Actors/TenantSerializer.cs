@@ -37,6 +37,8 @@ public sealed class TenantSerializer(ExtendedActorSystem system) : SerializerWit
         [typeof(TenantProtocol.Start)] = "start.v1",
         [typeof(TenantProtocol.GetStatus)] = "get-status.v1",
         [typeof(TenantProtocol.Status)] = "status.v1",
+        [typeof(TenantProtocol.PauseTenant)] = "pause.v1",
+        [typeof(TenantProtocol.ResumeTenant)] = "resume.v1",
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<string, Type> Types = Manifests.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);

@@ -42,8 +42,15 @@ public static class DemoCommand
         Console.WriteLine($"Rejected lines: {rejected}{Path.DirectorySeparatorChar}<tenant>.rejected.ndjson");
         Console.WriteLine();
 
+        // The admin API's token is made for this run and kept in a file, never printed.
+        Directory.CreateDirectory(data);
+        var tokenFile = Path.Combine(data, "admin-token");
+        await File.WriteAllTextAsync(tokenFile, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
+        Console.WriteLine($"Admin API token: in {tokenFile} (mimecastctl --token-file {tokenFile})");
+
         var settings = new Dictionary<string, string?>
         {
+            ["Admin:Token"] = (await File.ReadAllTextAsync(tokenFile)).Trim(),
             ["Persistence:Provider"] = "Sqlite",
             ["Persistence:ConnectionString"] = $"Data Source={database}",
             ["RejectedLines:Folder"] = rejected,

@@ -36,7 +36,8 @@ public static class MimecastNode
     public static WebApplication Build(WebApplicationBuilder builder, NodeConfiguration node)
     {
         builder.WebHost.UseUrls(node.Admin.Urls);
-        builder.Services.AddSerilog((services, logs) => logs.ReadFrom.Configuration(builder.Configuration).WriteTo.Console(
+        var ring = new LogRing();
+        builder.Services.AddSerilog((services, logs) => logs.ReadFrom.Configuration(builder.Configuration).WriteTo.Sink(ring).WriteTo.Console(
             outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")
             .MinimumLevel.Override("System.Net.Http.HttpClient", Serilog.Events.LogEventLevel.Warning) // request lines carry pre-signed URLs
             .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
@@ -70,6 +71,7 @@ public static class MimecastNode
         builder.Services.AddHealthChecks().AddCheck("journal", new JournalReachable(node.Persistence), HealthStatus.Unhealthy, [Ready]);
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapAdminApi(node, tenants, ring);
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Live), ResponseWriter = HealthReportJson.WriteAsync });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready), ResponseWriter = HealthReportJson.WriteAsync });
         return app;

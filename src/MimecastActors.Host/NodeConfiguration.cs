@@ -75,6 +75,9 @@ public sealed class StatefulSetConfig
 public sealed class AdminConfig
 {
     public string Urls { get; set; } = "http://127.0.0.1:9110";
+
+    /// <summary>Added key: the bearer token every `/api` request must carry; empty disables the API (health and metrics stay open).</summary>
+    public string? Token { get; set; }
 }
 
 public sealed class PersistenceConfig

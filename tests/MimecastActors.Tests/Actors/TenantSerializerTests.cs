@@ -32,7 +32,9 @@ public sealed class TenantSerializerTests() : Akka.TestKit.Xunit2.TestKit(Tenant
             state,
             new TenantProtocol.Start("acme"),
             new TenantProtocol.GetStatus("acme"),
-            new TenantProtocol.Status("acme", true, null, 48, T0, [new TenantProtocol.StreamStatus("receipt", "abc==", false, true, T0, 3)], 1_000, 2, "intake 503"),
+            new TenantProtocol.Status("acme", true, null, 48, T0, [new TenantProtocol.StreamStatus("receipt", "abc==", false, true, T0, 3, T0)], 1_000, 2, "intake 503", "akka.tcp://mimecast-actors@10.0.0.1:4053", 50),
+            new TenantProtocol.PauseTenant("acme", "maintenance"),
+            new TenantProtocol.ResumeTenant("acme"),
         };
     }
 

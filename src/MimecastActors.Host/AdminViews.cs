@@ -1,0 +1,51 @@
+using Akka.Cluster;
+
+using MimecastActors.Actors;
+
+namespace MimecastActors.Host;
+
+/// <summary>The JSON shapes of the admin API (also what `mimecastctl --json` prints).</summary>
+public sealed record ClusterView(string Self, string? Leader, IReadOnlyList<MemberView> Members)
+{
+    public static ClusterView Of(Cluster cluster)
+    {
+        var state = cluster.State;
+        var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
+        return new ClusterView(
+            cluster.SelfAddress.ToString(),
+            state.Leader?.ToString(),
+            [.. state.Members.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal).Select(m => new MemberView(
+                m.Address.ToString(), m.Status.ToString(), [.. m.Roles.Order(StringComparer.Ordinal)], !unreachable.Contains(m.Address)))]);
+    }
+}
+
+public sealed record MemberView(string Address, string Status, IReadOnlyList<string> Roles, bool Reachable);
+
+/// <param name="State">running, caught-up, paused, or silent (did not answer).</param>
+public sealed record TenantView(
+    string Tenant, string State, string? PausedBecause, string? Node, long EventsForwarded, long LinesRejected, double? LagSeconds,
+    int? CallsUsed, int? Budget, string? LastError, IReadOnlyList<StreamView>? Streams = null, IReadOnlyList<LogRing.LogLine>? RecentLogs = null)
+{
+    public static TenantView Of(TenantProtocol.Status s)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var caughtUp = s.Streams.Count > 0 && s.Streams.All(x => x.CaughtUp && !x.Delivering);
+        var newest = s.Streams.Select(x => x.NewestEventAt).ToList();
+        double? lag = newest.Count > 0 && newest.All(n => n is not null) ? Math.Max(0, (now - newest.Min()!.Value).TotalSeconds) : null;
+        return new TenantView(
+            s.TenantId, s.PausedBecause is not null ? "paused" : caughtUp ? "caught-up" : "running", s.PausedBecause, s.Node,
+            s.EventsDelivered, s.LinesRejected, lag, s.Budget - s.CallsLeft, s.Budget, s.LastError);
+    }
+
+    public static TenantView Silent(string tenant) => new(tenant, "silent", null, null, 0, 0, null, null, null, "did not answer in time");
+
+    public static TenantView Detail(TenantProtocol.Status s, IReadOnlyList<LogRing.LogLine> logs) => Of(s) with
+    {
+        Streams = [.. s.Streams.Select(x => new StreamView(
+            x.Stream, x.Cursor is null ? "start of retention" : "set", x.LastListedAt, x.NewestEventAt, x.CaughtUp, x.Delivering, x.FilesDone))],
+        RecentLogs = logs,
+    };
+}
+
+/// <param name="Cursor">Whether the stream has a cursor (the token itself is opaque and says nothing to an operator).</param>
+public sealed record StreamView(string Stream, string Cursor, DateTimeOffset? LastListedAt, DateTimeOffset? NewestEventAt, bool CaughtUp, bool Delivering, int FilesDoneInPage);
