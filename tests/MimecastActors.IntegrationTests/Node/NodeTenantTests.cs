@@ -59,6 +59,22 @@ public sealed class NodeTenantTests
         await journal.OpenAsync();
         await using var count = new SqliteCommand("SELECT count(*) FROM journal WHERE persistence_id = 'tenant-globex'", journal);
         ((long)(await count.ExecuteScalarAsync())!).Should().BePositive("its state is kept for when it comes back");
+
+        // No secret in clear anywhere in the journal or the snapshots: only fingerprints.
+        foreach (var table in new[] { "journal", "snapshot" })
+        {
+            await using var rows = new SqliteCommand($"SELECT * FROM {table}", journal);
+            await using var reader = await rows.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                for (var column = 0; column < reader.FieldCount; column++)
+                {
+                    var text = reader.GetValue(column) switch { byte[] bytes => System.Text.Encoding.UTF8.GetString(bytes), var value => value.ToString() ?? "" };
+                    text.Should().NotContain("real-secret-of", $"{table}.{reader.GetName(column)} holds no client secret")
+                        .And.NotContain(ScenarioFile.IntakeKeyOf("acme"), "nor an intake key").And.NotContain(ScenarioFile.IntakeKeyOf("globex"));
+                }
+            }
+        }
     }
 
     [Fact]
