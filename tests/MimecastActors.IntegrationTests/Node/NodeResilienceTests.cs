@@ -147,7 +147,8 @@ public sealed class NodeResilienceTests(ITestOutputHelper output)
             Clients = [new ClientScenario { ClientId = Tenant, ClientSecret = "s3cret", BacklogFiles = 30, EventsPerFile = 1_000 }],
         });
         var intake = rig.Simulator.Intake.Record(ScenarioFile.IntakeKeyOf(Tenant));
-        rig.Simulator.Intake.StartOutage(TimeSpan.FromSeconds(15), status: 503);
+        // Two outages that overlap by a second or two, so the intake never answers in between: 503, then 429.
+        rig.Simulator.Intake.StartOutage(TimeSpan.FromSeconds(17), status: 503);
 
         using var node = rig.StartNode();
         var samples = new List<long>();
@@ -159,7 +160,7 @@ public sealed class NodeResilienceTests(ITestOutputHelper output)
         }
 
         // The second half: 429 with Retry-After.
-        rig.Simulator.Intake.StartOutage(TimeSpan.FromSeconds(15), status: 429, retryAfter: TimeSpan.FromSeconds(2));
+        rig.Simulator.Intake.StartOutage(TimeSpan.FromSeconds(17), status: 429, retryAfter: TimeSpan.FromSeconds(2));
         outageEnds = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while (DateTime.UtcNow < outageEnds)
         {
