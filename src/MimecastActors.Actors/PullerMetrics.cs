@@ -43,6 +43,8 @@ public static class PullerMetrics
     {
         Meter.CreateObservableGauge("mimecast_lag", ObserveLag, "s", "Seconds between the newest forwarded event's timestamp and now.");
         Meter.CreateObservableGauge("mimecast_budget_used", ObserveBudget, "{call}", "Listing calls spent in the current budget window.");
+        Meter.CreateObservableGauge(
+            "mimecast_budget_calls", () => Budgets.Select(kv => new Measurement<int>(kv.Value.Policy.Calls, Tenant(kv.Key))), "{call}", "Listing calls allowed per budget window.");
         Meter.CreateObservableGauge("mimecast_chunks_in_flight", () => Interlocked.Read(ref _chunksInFlight), "{chunk}", "Chunks taken by forwarders and not yet acknowledged, on this node.");
         Meter.CreateObservableGauge("mimecast_bytes_in_flight", () => Interlocked.Read(ref _bytesInFlight), "By", "Bytes of those chunks.");
     }

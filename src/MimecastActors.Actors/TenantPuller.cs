@@ -70,6 +70,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             {
                 _log.Info("Tenant {0} resumed by an operator", _tenantId);
                 _failures = 0;
+                _lastError = null;
                 _notBefore = DateTimeOffset.MinValue;
                 Record(new TenantEvents.Resumed(Now));
                 Self.Tell(Tick.Instance);
