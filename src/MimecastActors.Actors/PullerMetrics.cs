@@ -64,6 +64,20 @@ public static class PullerMetrics
 
     public static void Budget(string tenant, CallBudget budget) => Budgets[tenant] = budget;
 
+    /// <summary>Every counter of a tenant starts at zero, so that dashboards and rate() see a series before the first event.</summary>
+    public static void Start(string tenant, IEnumerable<string> streams)
+    {
+        foreach (var stream in streams)
+        {
+            foreach (var counter in new[] { EventsRead, EventsForwarded, LinesRejected, ListingCalls, RateLimited })
+            {
+                counter.Add(0, Tenant(tenant), Stream(stream));
+            }
+        }
+
+        IntakeRetries.Add(0, Tenant(tenant));
+    }
+
     public static void InFlight(int chunks, long bytes)
     {
         Interlocked.Add(ref _chunksInFlight, chunks);

@@ -46,6 +46,12 @@ public sealed class NodeDrainTests
 
         metrics.Should().Contain(s => s.Name == "mimecast_tenants_hosted" && s.Value == 3);
 
+        // Every metric the Grafana dashboard queries is one this node exports.
+        var dashboard = await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.Root, "deploy", "grafana", "mimecast-actors.json"));
+        var queried = System.Text.RegularExpressions.Regex.Matches(dashboard, "mimecast_[a-z_]+").Select(m => m.Value).ToHashSet();
+        queried.Should().NotBeEmpty();
+        queried.Should().BeSubsetOf(metrics.Select(s => s.Name), "the dashboard in deploy/grafana queries only exported metrics");
+
         (await node.TerminateAsync(TimeSpan.FromSeconds(30))).Should().Be(0, "SIGTERM is a graceful stop");
     }
 }
