@@ -34,6 +34,9 @@ public static class TenantProtocol
     /// <summary>Lifts a pause (an operator's or one caused by a failure). Answered with <see cref="Status"/>.</summary>
     public sealed record ResumeTenant(string TenantId) : ITenantMessage;
 
+    /// <summary>Sends streams again from a date: every stream, or the one named. Answered with <see cref="Status"/>.</summary>
+    public sealed record ReplayTenant(string TenantId, DateOnly From, string? Stream) : ITenantMessage;
+
     public sealed record StreamStatus(
         string Stream, string? Cursor, bool CaughtUp, bool Delivering, DateTimeOffset? NewestEventAt, int FilesDone, DateTimeOffset? LastListedAt = null);
 

@@ -37,6 +37,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private long _linesRejected;
     private string? _lastError;
     private bool _hosted;
+    private int _generation;
 
     public TenantPuller(string tenantId, PullerServices services)
     {
@@ -62,6 +63,19 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         Command<TenantProtocol.PauseTenant>(pause =>
         {
             Pause($"paused by an operator: {pause.Reason}");
+            Sender.Tell(Status());
+        });
+        Command<TenantProtocol.ReplayTenant>(replay =>
+        {
+            foreach (var stream in _state.Streams.Keys.Where(s => replay.Stream is null || s == replay.Stream).ToList())
+            {
+                // A read in progress finishes on its own; its result is ignored (older generation).
+                _deliveries.Remove(stream);
+                Record(new TenantEvents.StreamReplayed(stream, replay.From, Now));
+            }
+
+            _log.Info("Tenant {0}: {1} sent again from {2} at an operator's request", _tenantId, replay.Stream ?? "every stream", replay.From);
+            Self.Tell(Tick.Instance);
             Sender.Tell(Status());
         });
         Command<TenantProtocol.ResumeTenant>(_ =>
@@ -167,12 +181,13 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             case NextPull.Now now:
                 _listing = true;
                 var stream = now.Stream.Key;
-                var query = new BatchQuery(now.Stream.Definition.Types, _state.Settings!.PageSize, now.Stream.Cursor);
+                var query = new BatchQuery(
+                    now.Stream.Definition.Types, _state.Settings!.PageSize, now.Stream.Cursor, StartsAt: now.Stream.Cursor is null ? now.Stream.ReplayFrom : null);
                 var api = _api;
 
                 // Written ahead: the call goes only once the journal holds it, so a kill right after it still counts it.
                 Record(new TenantEvents.CallsSpent(1, Now), then: () =>
-                    api.ListAsync(query, CancellationToken.None).PipeTo(Self, success: outcome => new Listed(stream, outcome)));
+                    api.ListAsync(query, CancellationToken.None).PipeTo(Self, success: outcome => new Listed(stream, query.NextPage, outcome)));
                 break;
             case NextPull.Wait wait:
                 Timers.StartSingleTimer(Tick.Instance, Tick.Instance, wait.At - Now);
@@ -206,6 +221,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
                 Backoff($"listing {listed.Stream} again: the API answered an empty page for a page in progress");
                 break;
+            case PageListed when !_state.Streams.TryGetValue(listed.Stream, out var current) || current.Cursor != listed.Cursor:
+                break; // the stream was replayed while this page was listed
             case PageListed page:
                 _failures = 0;
                 Deliver(listed.Stream, page.Page);
@@ -238,7 +255,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
         if (!_deliveries.TryGetValue(stream, out var delivery))
         {
-            _deliveries[stream] = delivery = new PageDelivery();
+            _deliveries[stream] = delivery = new PageDelivery(++_generation);
         }
 
         delivery.Page = page;
@@ -268,14 +285,15 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
         delivery.Reading = next.Identity;
         FileForwarding.RunAsync(_tenantId, stream, next, track.OfferedThrough, _services.Reader, _intake!, _forwarder, _services.Rejected, _services.Time, _reading.Token)
-            .PipeTo(Self, success: result => new FileDone(stream, next, result), failure: e => new FileDone(stream, next, null, e));
+            .PipeTo(Self, success: result => new FileDone(stream, next, delivery.Generation, result), failure: e => new FileDone(stream, next, delivery.Generation, null, e));
     }
 
     private void OnFileDone(FileDone done)
     {
-        if (!_deliveries.TryGetValue(done.Stream, out var delivery) || !delivery.Files.TryGetValue(done.File.Identity, out var track))
+        if (!_deliveries.TryGetValue(done.Stream, out var delivery) || delivery.Generation != done.Generation
+            || !delivery.Files.TryGetValue(done.File.Identity, out var track))
         {
-            return; // the tenant paused meanwhile
+            return; // the tenant paused, or the stream was replayed, meanwhile
         }
 
         delivery.Reading = null;
@@ -453,15 +471,19 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         public static readonly Tick Instance = new();
     }
 
-    private sealed record Listed(string Stream, ListingOutcome Outcome);
+    /// <param name="Cursor">The cursor the page was listed with: a page listed before a replay moved the cursor is dropped.</param>
+    private sealed record Listed(string Stream, string? Cursor, ListingOutcome Outcome);
 
     private sealed record ReadAgain(string Stream);
 
-    private sealed record FileDone(string Stream, BatchFileRef File, FileForwarded? Result, Exception? Error = null);
+    private sealed record FileDone(string Stream, BatchFileRef File, int Generation, FileForwarded? Result, Exception? Error = null);
 
     /// <summary>In memory only: the page a stream is delivering, and how far each of its files got.</summary>
-    private sealed class PageDelivery
+    /// <param name="Generation">Tells a read of this delivery from one of an older delivery of the same stream (before a replay).</param>
+    private sealed class PageDelivery(int generation)
     {
+        public int Generation { get; } = generation;
+
         public BatchPage Page { get; set; } = null!;
 
         public Dictionary<string, FileTrack> Files { get; } = new(StringComparer.Ordinal);

@@ -31,6 +31,7 @@ public sealed class TenantSerializer(ExtendedActorSystem system) : SerializerWit
         [typeof(TenantEvents.PageCompleted)] = "page-completed.v1",
         [typeof(TenantEvents.Paused)] = "paused.v1",
         [typeof(TenantEvents.Resumed)] = "resumed.v1",
+        [typeof(TenantEvents.StreamReplayed)] = "stream-replayed.v1",
         [typeof(TenantState)] = "tenant-snapshot.v1",
 
         // Messages that cross the cluster (sharding envelopes carry them between nodes).
@@ -39,6 +40,7 @@ public sealed class TenantSerializer(ExtendedActorSystem system) : SerializerWit
         [typeof(TenantProtocol.Status)] = "status.v1",
         [typeof(TenantProtocol.PauseTenant)] = "pause.v1",
         [typeof(TenantProtocol.ResumeTenant)] = "resume.v1",
+        [typeof(TenantProtocol.ReplayTenant)] = "replay.v1",
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<string, Type> Types = Manifests.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);

@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace MimecastActors.Cli;
 
-/// <summary>`tenant list|show|pause|resume`: the tenants' progress and an operator's hand on them.</summary>
+/// <summary>`tenant list|show|pause|resume|replay`: the tenants' progress and an operator's hand on them.</summary>
 internal static class TenantPalette
 {
     public static Command Create(NodeOptions node)
@@ -29,12 +29,23 @@ internal static class TenantPalette
             await run.Node.PostAsync($"{Path(run, resumed)}/resume", body: null, cancel),
             tenant => Output.Line($"{tenant.Tenant}: {StateOf(tenant)}")));
 
+        var replayed = TenantArgument();
+        var from = new Option<DateOnly>("--from") { Description = "The day to send again from (yyyy-MM-dd), within the 7 days Mimecast keeps.", HelpName = "DATE", Required = true };
+        var stream = new Option<string?>("--stream") { Description = "One stream (an event type, e.g. receipt); default: every stream of the tenant.", HelpName = "STREAM" };
+        var replay = new Command("replay", "Send a tenant's events again from a date: its cursors go back, the intake receives them a second time.") { replayed, from, stream };
+        node.SetAction(replay, async (run, cancel) => run.Output.Print<TenantView>(
+            await run.Node.PostAsync(
+                $"{Path(run, replayed)}/replay",
+                new { from = run.Parse.GetValue(from).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), stream = run.Parse.GetValue(stream) },
+                cancel),
+            tenant => Output.Line($"{tenant.Tenant}: replaying {run.Parse.GetValue(stream) ?? "every stream"} from {run.Parse.GetValue(from):yyyy-MM-dd}")));
+
         return new Command(
             "tenant",
-            "The tenants: list, show, pause, resume. Adding, updating, removing and replaying tenants at runtime will come with the admin API for them; " +
+            "The tenants: list, show, pause, resume, replay. Adding, updating and removing tenants at runtime will come with the admin API for them; " +
             "until then tenants are set in the node's configuration.")
         {
-            list, show, pause, resume,
+            list, show, pause, resume, replay,
         };
 
         static string Path(Invocation run, Argument<string> tenant) => $"api/tenants/{AdminClient.Segment(run.Parse.GetValue(tenant)!)}";

@@ -7,6 +7,7 @@ namespace MimecastActors.Domain;
 /// the start of the retention window). It moves to the page's `@nextPage` only when the intake has acknowledged
 /// every event of every file of the page; until then <see cref="Page"/> says what is already delivered, so a
 /// restart re-lists the same page (fresh URLs), skips finished files and resumes the others where they stopped.
+/// <see cref="ReplayFrom"/>: without a cursor, the first listing starts at this date (an operator's replay).
 /// </summary>
 public sealed record StreamState(
     StreamDefinition Definition,
@@ -14,7 +15,8 @@ public sealed record StreamState(
     bool CaughtUp,
     DateTimeOffset? LastListedAt,
     DateTimeOffset? NewestEventAt,
-    PageProgress Page)
+    PageProgress Page,
+    DateOnly? ReplayFrom = null)
 {
     public static StreamState New(StreamDefinition definition) => new(definition, null, false, null, null, PageProgress.None);
 

@@ -31,4 +31,7 @@ public static class TenantEvents
     public sealed record Paused(string Reason, DateTimeOffset At) : ITenantEvent;
 
     public sealed record Resumed(DateTimeOffset At) : ITenantEvent;
+
+    /// <summary>An operator asked to send a stream again from a date (inside Mimecast's 7 days): its cursor is dropped.</summary>
+    public sealed record StreamReplayed(string Stream, DateOnly From, DateTimeOffset At) : ITenantEvent;
 }

@@ -41,6 +41,14 @@ public sealed record TenantState(
             CaughtUp = p.CaughtUp,
             LastListedAt = p.At,
             Page = PageProgress.None,
+            ReplayFrom = null,
+        }),
+        TenantEvents.StreamReplayed r => Update(r.Stream, s => s with
+        {
+            Cursor = null,
+            CaughtUp = false,
+            Page = PageProgress.None,
+            ReplayFrom = r.From,
         }),
         TenantEvents.Paused p => this with { PausedBecause = p.Reason },
         TenantEvents.Resumed => this with { PausedBecause = null },

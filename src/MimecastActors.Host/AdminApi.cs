@@ -83,6 +83,27 @@ public static class AdminApi
         api.MapPost("/tenants/{tenant}/resume", async (string tenant, ActorRegistry registry) =>
             await Answer(tenant, registry, new TenantProtocol.ResumeTenant(tenant), TenantView.Of));
 
+        api.MapPost("/tenants/{tenant}/replay", async (string tenant, ReplayRequest? request, ActorRegistry registry) =>
+        {
+            var today = DateOnly.FromDateTime(DateTime.UtcNow);
+            if (request?.From is not { } from)
+            {
+                return Error(400, "give the date to replay from, e.g. {\"from\":\"" + today.AddDays(-1).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture) + "\"}");
+            }
+
+            if (from > today || from < today.AddDays(-6))
+            {
+                return Error(400, $"{from:yyyy-MM-dd} is outside the 7 days Mimecast keeps ({today.AddDays(-6):yyyy-MM-dd} to {today:yyyy-MM-dd})");
+            }
+
+            if (request.Stream is { } stream && tenants.Find(tenant) is { } configured && configured.Settings.Streams.All(s => s.Key != stream))
+            {
+                return Error(400, $"tenant `{tenant}` has no stream `{stream}` (streams: {string.Join(", ", configured.Settings.Streams.Select(s => s.Key))})");
+            }
+
+            return await Answer(tenant, registry, new TenantProtocol.ReplayTenant(tenant, from, request.Stream), TenantView.Of);
+        });
+
         api.MapGet("/logs", (int? lines, string? tenant) =>
             lines is < 1 or > 5_000
                 ? Error(400, $"lines must be between 1 and 5000 (got {lines})")
@@ -106,6 +127,9 @@ public static class AdminApi
     public sealed record MemberRequest(string? Address);
 
     public sealed record PauseRequest(string? Reason);
+
+    /// <param name="Stream">One stream (an event type, or a group's comma-separated types); none: every stream.</param>
+    public sealed record ReplayRequest(DateOnly? From, string? Stream);
 
     private static async Task<TenantProtocol.Status?> AskStatus(ActorRegistry registry, ITenantMessage message)
     {

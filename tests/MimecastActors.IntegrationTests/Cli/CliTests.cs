@@ -216,6 +216,22 @@ public sealed class CliTests(CliNode node) : IClassFixture<CliNode>
     }
 
     [Fact]
+    public async Task Replay_needs_a_date_inside_mimecasts_retention_and_a_stream_the_tenant_has()
+    {
+        var today = DateOnly.FromDateTime(DateTime.UtcNow);
+        var tooOld = await Ctl("tenant", "replay", "acme", "--from", today.AddDays(-30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        tooOld.ExitCode.Should().Be(1, tooOld.ToString());
+        tooOld.Error.Should().Contain("outside the 7 days");
+
+        var noSuchStream = await Ctl("tenant", "replay", "acme", "--from", today.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), "--stream", "spam");
+        noSuchStream.ExitCode.Should().Be(1, noSuchStream.ToString());
+        noSuchStream.Error.Should().Contain("has no stream `spam`");
+
+        var notADate = await Ctl("tenant", "replay", "acme", "--from", "yesterday");
+        notADate.ExitCode.Should().Be(2, notADate.ToString());
+    }
+
+    [Fact]
     public async Task Log_peek_prints_the_last_lines_of_the_node_or_of_one_tenant()
     {
         var json = await Ctl("log", "peek", "--lines", "5", "--json");
@@ -306,9 +322,9 @@ public sealed class CliTests(CliNode node) : IClassFixture<CliNode>
 
         var tenant = await Run(["tenant", "--help"]);
         ShouldSucceed(tenant);
-        tenant.Output.Should().Contain("Adding, updating, removing and replaying tenants");
+        tenant.Output.Should().Contain("Adding, updating and removing tenants").And.Contain("replay");
 
-        foreach (var command in new[] { "cluster show", "cluster leave", "cluster down", "sharding regions", "sharding region-stats", "sharding shard-stats", "sharding locate", "tenant list", "tenant show", "tenant pause", "tenant resume", "log peek", "metrics" })
+        foreach (var command in new[] { "cluster show", "cluster leave", "cluster down", "sharding regions", "sharding region-stats", "sharding shard-stats", "sharding locate", "tenant list", "tenant show", "tenant pause", "tenant resume", "tenant replay", "log peek", "metrics" })
         {
             var help = await Run([.. command.Split(' '), "--help"]);
             help.ExitCode.Should().Be(0, $"`{command} --help`: {help}");

@@ -29,12 +29,14 @@ public sealed class TenantSerializerTests() : Akka.TestKit.Xunit2.TestKit(Tenant
             new TenantEvents.PageCompleted("receipt", "eyJ0IjoxfQ==", false, T0),
             new TenantEvents.Paused("Mimecast rejected the client credentials of client id x", T0),
             new TenantEvents.Resumed(T0),
+            new TenantEvents.StreamReplayed("receipt", new DateOnly(2026, 11, 25), T0),
             state,
             new TenantProtocol.Start("acme"),
             new TenantProtocol.GetStatus("acme"),
             new TenantProtocol.Status("acme", true, null, 48, T0, [new TenantProtocol.StreamStatus("receipt", "abc==", false, true, T0, 3, T0)], 1_000, 2, "intake 503", "akka.tcp://mimecast-actors@10.0.0.1:4053", 50),
             new TenantProtocol.PauseTenant("acme", "maintenance"),
             new TenantProtocol.ResumeTenant("acme"),
+            new TenantProtocol.ReplayTenant("acme", new DateOnly(2026, 11, 25), "receipt"),
         };
     }
 

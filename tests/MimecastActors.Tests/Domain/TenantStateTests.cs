@@ -88,4 +88,21 @@ public sealed class TenantStateTests
         settings.SameAs(Settings()).Should().BeTrue();
         settings.SameAs(Settings(StreamDefinition.Plan(["receipt", "process"], grouped: true))).Should().BeFalse();
     }
+
+    [Fact]
+    public void A_replay_drops_the_cursor_and_the_page_progress_and_starts_the_next_listing_at_the_date()
+    {
+        var state = Configured().ApplyAll(
+            new TenantEvents.PageCompleted("receipt", "token-1", true, T0),
+            new TenantEvents.FileCompleted("receipt", "https://s3/a.json.gz", null, T0),
+            new TenantEvents.StreamReplayed("receipt", new DateOnly(2026, 11, 25), T0));
+
+        var receipt = state.Streams["receipt"];
+        receipt.Cursor.Should().BeNull();
+        receipt.CaughtUp.Should().BeFalse();
+        receipt.Page.IsEmpty.Should().BeTrue();
+        receipt.ReplayFrom.Should().Be(new DateOnly(2026, 11, 25));
+
+        state.Apply(new TenantEvents.PageCompleted("receipt", "token-2", false, T0)).Streams["receipt"].ReplayFrom.Should().BeNull("the cursor carries on from there");
+    }
 }
