@@ -349,7 +349,7 @@ internal static class EndToEndThroughput
                               $"GCs {final.Gen0}/{final.Gen1}/{final.Gen2} (gen 0/1/2), {final.Threads} threads at the end");
             Console.WriteLine($"  CPU: node {nodeCpu:N1} s ({delivered / nodeCpu:N0} events per CPU-second, start-up included), " +
                               $"simulator + harness {simulatorCpu.TotalSeconds:N1} s, over {doneAt.TotalSeconds:N1} s of wall time on {Environment.ProcessorCount} cores" +
-                              (double.IsNaN(machineCpu) ? "" : $"; other processes {Math.Max(0, machineCpu - nodeCpu - simulatorCpu.TotalSeconds):N1} s (more than ~1 s: the machine was not quiet, figures are low)"));
+                              OtherProcesses(machineCpu - nodeCpu - simulatorCpu.TotalSeconds));
         }
 
         if (!nodeLines.IsEmpty)
@@ -406,6 +406,13 @@ internal static class EndToEndThroughput
             return double.NaN;
         }
     }
+
+    private static string OtherProcesses(double seconds) => seconds switch
+    {
+        double.NaN => "",
+        < 1 => $"; other processes {Math.Max(0, seconds):N1} s (a quiet machine)",
+        _ => $"; other processes {seconds:N1} s: the machine was NOT quiet, these figures are low",
+    };
 
     private static int FreePort()
     {
