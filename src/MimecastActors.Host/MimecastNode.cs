@@ -92,7 +92,8 @@ public static class MimecastNode
                 MinimumNumberOfMembers = node.Cluster.MinimumMembers,
             })
             .AddHocon(
-                $"akka.cluster.split-brain-resolver.stable-after = {(long)node.Cluster.StableAfter.TotalMilliseconds}ms",
+                $"akka.cluster.split-brain-resolver.stable-after = {(long)node.Cluster.StableAfter.TotalMilliseconds}ms\n" +
+                $"akka.cluster.sharding.rebalance-interval = {(long)node.Sharding.RebalanceInterval.TotalMilliseconds}ms",
                 HoconAddMode.Prepend)
             .WithCustomSerializer(TenantSerializer.Name, TenantSerializer.BoundTypes, system => new TenantSerializer(system))
             .WithStrictSerialization(true)

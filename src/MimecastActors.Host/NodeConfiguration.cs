@@ -97,6 +97,9 @@ public sealed class ShardingConfig
 
     /// <summary>How often the node makes sure every configured tenant runs somewhere (a lost node's tenants restart within this).</summary>
     public TimeSpan EnsureTenantsEvery { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How often the coordinator moves shards towards the least loaded nodes (a node that joins gets its share this way).</summary>
+    public TimeSpan RebalanceInterval { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Added key: how much a tenant may have in flight to its intake, and how many intake requests a node runs at once.</summary>

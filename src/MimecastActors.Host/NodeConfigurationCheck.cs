@@ -80,6 +80,7 @@ public static partial class NodeConfigurationCheck
             $"Persistence.Provider `{c.Persistence.Provider}` is unknown: use {PersistenceConfig.Sqlite} or {PersistenceConfig.PostgreSql}.");
         Check(!string.IsNullOrWhiteSpace(c.Persistence.ConnectionString), "Persistence.ConnectionString is empty.");
         Check(c.Sharding.Shards >= 1, $"Sharding.Shards {c.Sharding.Shards} must be at least 1 (about ten per expected node).");
+        Check(c.Sharding.RebalanceInterval > TimeSpan.Zero, $"Sharding.RebalanceInterval {c.Sharding.RebalanceInterval} must be positive.");
         Check(c.Sharding.EnsureTenantsEvery > TimeSpan.Zero, $"Sharding.EnsureTenantsEvery {c.Sharding.EnsureTenantsEvery} must be positive.");
         Check(c.Forwarding.MaxChunksInFlight >= 1, $"Forwarding.MaxChunksInFlight {c.Forwarding.MaxChunksInFlight} must be at least 1.");
         Check(c.Forwarding.MaxConcurrentIntakeRequests >= 1, $"Forwarding.MaxConcurrentIntakeRequests {c.Forwarding.MaxConcurrentIntakeRequests} must be at least 1.");

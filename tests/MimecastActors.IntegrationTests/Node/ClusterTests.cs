@@ -67,7 +67,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
     {
         await using var cluster = await Cluster.StartAsync(output);
         var nodes = cluster.StartNodes(3);
-        await cluster.AwaitDeliveredAsync(0.15, nodes);
+        await cluster.AwaitDeliveredAsync(0.02, nodes);
 
         var fourth = cluster.StartNode(3);
         await Cluster.AwaitReadyAsync(fourth);
@@ -120,7 +120,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
                 ["StableAfter"] = "00:00:05",
                 ["MinimumMembers"] = 3,
             };
-            configuration["Sharding"] = new JsonObject { ["Shards"] = 30, ["EnsureTenantsEvery"] = "00:00:05" };
+            configuration["Sharding"] = new JsonObject { ["Shards"] = 30, ["EnsureTenantsEvery"] = "00:00:05", ["RebalanceInterval"] = "00:00:02" };
             return Rig.StartNode(configuration, $"node-{index + 1}");
         }
 
