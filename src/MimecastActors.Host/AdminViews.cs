@@ -5,17 +5,20 @@ using MimecastActors.Actors;
 namespace MimecastActors.Host;
 
 /// <summary>The JSON shapes of the admin API (also what `mimecastctl --json` prints).</summary>
-public sealed record ClusterView(string Self, string? Leader, IReadOnlyList<MemberView> Members)
+/// <param name="Oldest">The oldest Up member: it runs the cluster singletons, the tenant region's shard coordinator among them.</param>
+public sealed record ClusterView(string Self, string? Leader, IReadOnlyList<MemberView> Members, string? Oldest = null)
 {
     public static ClusterView Of(Cluster cluster)
     {
         var state = cluster.State;
         var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
+        var oldest = state.Members.Where(m => m.Status == MemberStatus.Up).Aggregate((Member?)null, (a, m) => a is null || m.IsOlderThan(a) ? m : a);
         return new ClusterView(
             cluster.SelfAddress.ToString(),
             state.Leader?.ToString(),
             [.. state.Members.OrderBy(m => m.Address.ToString(), StringComparer.Ordinal).Select(m => new MemberView(
-                m.Address.ToString(), m.Status.ToString(), [.. m.Roles.Order(StringComparer.Ordinal)], !unreachable.Contains(m.Address)))]);
+                m.Address.ToString(), m.Status.ToString(), [.. m.Roles.Order(StringComparer.Ordinal)], !unreachable.Contains(m.Address)))],
+            oldest?.Address.ToString());
     }
 }
 
