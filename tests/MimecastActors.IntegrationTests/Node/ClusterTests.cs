@@ -43,6 +43,20 @@ public sealed class ClusterTests(ITestOutputHelper output)
         cluster.NodesThatPulled().Should().HaveCount(3);
     }
 
+    [Fact(Skip = "Known gap (issue 5): losing the oldest node, which holds the shard coordinator, without warning sometimes leaves its tenants unstarted; see the note in the test above")]
+    public async Task The_oldest_node_killed_mid_drain_hands_its_coordinator_and_its_tenants_to_the_survivors()
+    {
+        await using var cluster = await Cluster.StartAsync(output);
+        var nodes = cluster.StartNodes(3);
+        await cluster.AwaitDeliveredAsync(0.25, nodes);
+
+        var oldest = await cluster.OldestAsync(nodes);
+        nodes[oldest].Kill();
+
+        await cluster.Rig.AwaitCompleteAsync(TimeSpan.FromMinutes(3), nodes[(oldest + 1) % 3]);
+        cluster.AssertDuplicatesWithin(InFlightBound);
+    }
+
     [Fact]
     public async Task A_rolling_restart_mid_drain_loses_nothing_and_every_node_exits_cleanly()
     {
@@ -149,14 +163,21 @@ public sealed class ClusterTests(ITestOutputHelper output)
             }
         }
 
-        /// <summary>The index of a node that is not the oldest member (the coordinator's), as node 1's admin API sees it.</summary>
+        /// <summary>The index of a node that is not the oldest member (the coordinator's).</summary>
         public async Task<int> NotTheOldestAsync(List<NodeProcess> nodes)
+        {
+            var oldest = await OldestAsync(nodes);
+            return Enumerable.Range(0, nodes.Count).Last(i => i != oldest);
+        }
+
+        /// <summary>The index of the oldest member, which runs the shard coordinator, as node 1's admin API sees it.</summary>
+        public async Task<int> OldestAsync(List<NodeProcess> nodes)
         {
             using var http = new HttpClient { BaseAddress = await nodes[0].AdminUrlAsync(TimeSpan.FromSeconds(30)) };
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AdminToken);
             var view = System.Text.Json.Nodes.JsonNode.Parse(await http.GetStringAsync(new Uri("/api/cluster", UriKind.Relative)))!;
             var oldest = view["oldest"]!.GetValue<string>();
-            return Enumerable.Range(0, nodes.Count).Last(i => !oldest.EndsWith($":{Ports[i]}", StringComparison.Ordinal));
+            return Enumerable.Range(0, nodes.Count).Single(i => oldest.EndsWith($":{Ports[i]}", StringComparison.Ordinal));
         }
 
         public static async Task AwaitReadyAsync(NodeProcess node)
