@@ -373,19 +373,12 @@ internal static class EndToEndThroughput
             ["RejectedLines:Folder"] = Path.Combine(folder, "rejected"),
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
+        MimecastActors.Host.SimulatorTenants.AddTo(settings, server, scenario, options.PollInterval);
         for (var i = 0; i < scenario.Clients.Count; i++)
         {
-            var client = scenario.Clients[i];
-            settings[$"Tenants:{i}:Id"] = client.ClientId;
-            settings[$"Tenants:{i}:Mimecast:BaseUrl"] = server.MimecastUrl.ToString();
-            settings[$"Tenants:{i}:Mimecast:ClientId"] = client.ClientId;
-            settings[$"Tenants:{i}:Mimecast:ClientSecret"] = client.ClientSecret;
-            settings[$"Tenants:{i}:Mimecast:PollInterval"] = options.PollInterval.ToString();
             settings[$"Tenants:{i}:Mimecast:GroupEventTypes"] = options.GroupEventTypes ? "true" : "false";
             settings[$"Tenants:{i}:Mimecast:RateLimit:Calls"] = options.Calls.ToString(System.Globalization.CultureInfo.InvariantCulture);
             settings[$"Tenants:{i}:Mimecast:RateLimit:Window"] = RateLimitWindow.ToString();
-            settings[$"Tenants:{i}:Intake:Url"] = server.IntakeUrl.ToString();
-            settings[$"Tenants:{i}:Intake:IntakeKey"] = ScenarioFile.IntakeKeyOf(client.ClientId);
         }
 
         return settings;

@@ -45,27 +45,18 @@ public static class DemoCommand
         // The admin API's token is made for this run and kept in a file, never printed.
         Directory.CreateDirectory(data);
         var tokenFile = Path.Combine(data, "admin-token");
-        await File.WriteAllTextAsync(tokenFile, Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16)));
+        var token = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
+        await File.WriteAllTextAsync(tokenFile, token);
         Console.WriteLine($"Admin API token: in {tokenFile} (mimecastctl --token-file {tokenFile})");
 
         var settings = new Dictionary<string, string?>
         {
-            ["Admin:Token"] = (await File.ReadAllTextAsync(tokenFile)).Trim(),
+            ["Admin:Token"] = token,
             ["Persistence:Provider"] = "Sqlite",
             ["Persistence:ConnectionString"] = $"Data Source={database}",
             ["RejectedLines:Folder"] = rejected,
         };
-        for (var i = 0; i < scenario.Clients.Count; i++)
-        {
-            var client = scenario.Clients[i];
-            settings[$"Tenants:{i}:Id"] = client.ClientId;
-            settings[$"Tenants:{i}:Mimecast:BaseUrl"] = simulator.MimecastUrl.ToString();
-            settings[$"Tenants:{i}:Mimecast:ClientId"] = client.ClientId;
-            settings[$"Tenants:{i}:Mimecast:ClientSecret"] = client.ClientSecret;
-            settings[$"Tenants:{i}:Mimecast:PollInterval"] = "00:00:30"; // the simulator publishes a file of each type every 30 s
-            settings[$"Tenants:{i}:Intake:Url"] = simulator.IntakeUrl.ToString();
-            settings[$"Tenants:{i}:Intake:IntakeKey"] = ScenarioFile.IntakeKeyOf(client.ClientId);
-        }
+        SimulatorTenants.AddTo(settings, simulator, scenario, pollInterval: TimeSpan.FromSeconds(30)); // the simulator publishes every 30 s
 
         var code = await NodeCommand.RunAsync(args, file: null, settings, options.Duration, (app, cancel) => TenantProgress.Report(
             app.Services.GetRequiredService<ActorRegistry>(), app.Services.GetRequiredService<StaticTenantDirectory>(), TimeProvider.System,
