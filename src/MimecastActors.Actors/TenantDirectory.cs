@@ -10,6 +10,19 @@ namespace MimecastActors.Actors;
 public sealed record TenantConfiguration(TenantSettings Settings, MimecastCredentials Mimecast, string IntakeKey)
 {
     public override string ToString() => $"TenantConfiguration {{ Tenant = {Settings.TenantId}, ClientId = {Mimecast.ClientId} }}";
+
+    /// <summary>A tenant added through the admin API, its secrets opened with the node's key.</summary>
+    /// <exception cref="SecretBoxException">The secrets were sealed with another key.</exception>
+    public static TenantConfiguration Open(RegisteredTenant tenant, SecretBox secrets) => new(
+        tenant.Settings,
+        new MimecastCredentials(tenant.Settings.MimecastBaseUrl, tenant.Settings.ClientId, secrets.Open(tenant.SealedClientSecret, tenant.TenantId, RegisteredTenant.ClientSecretPurpose)),
+        secrets.Open(tenant.SealedIntakeKey, tenant.TenantId, RegisteredTenant.IntakeKeyPurpose));
+
+    /// <summary>Seals the secrets of a tenant added through the admin API, for the registry's journal.</summary>
+    public RegisteredTenant Seal(SecretBox secrets) => new(
+        Settings,
+        secrets.Seal(Mimecast.ClientSecret, Settings.TenantId, RegisteredTenant.ClientSecretPurpose),
+        secrets.Seal(IntakeKey, Settings.TenantId, RegisteredTenant.IntakeKeyPurpose));
 }
 
 /// <summary>Where a tenant's puller finds its configuration when it starts (also after a restart or a move to another node).</summary>

@@ -1,3 +1,5 @@
+using MimecastActors.Domain;
+
 namespace MimecastActors.Actors;
 
 /// <summary>Every message for a tenant carries its id, which is also the sharding entity id.</summary>
@@ -11,6 +13,12 @@ public static class TenantProtocol
 {
     /// <summary>Wakes a tenant (a puller starts by itself once it exists; this only makes it exist).</summary>
     public sealed record Start(string TenantId) : ITenantMessage;
+
+    /// <summary>
+    /// The tenant's configuration changed or was removed (through the admin API): it stops (passivates), and the next
+    /// message starts it again on its new configuration, or finds none and leaves it stopped.
+    /// </summary>
+    public sealed record ConfigurationChanged(string TenantId) : ITenantMessage;
 
     /// <summary>Asks for a tenant's status; answered with <see cref="Status"/>.</summary>
     public sealed record GetStatus(string TenantId) : ITenantMessage;
@@ -57,9 +65,10 @@ public sealed record PullerSettings(int SnapshotEvery, int TruncatedFileRetries,
         TimeSpan.FromTicks((long)Math.Min(MaxBackoff.Ticks, MinBackoff.Ticks * Math.Pow(2, Math.Min(failures - 1, 30))));
 }
 
-/// <summary>What a tenant's puller needs from its node: configuration, clients, where to set lines aside, the node-wide intake gate.</summary>
+/// <summary>What a tenant's puller needs from its node: configuration and the key to its sealed secrets, clients, where to set lines aside, the node-wide intake gate.</summary>
 public sealed record PullerServices(
     ITenantDirectory Directory,
+    SecretBox Secrets,
     MimecastActors.Mimecast.MimecastClientFactory Mimecast,
     MimecastActors.Mimecast.BatchFileReader Reader,
     MimecastActors.Sekoia.SekoiaIntakeClientFactory Intake,

@@ -3,6 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Event;
+using Akka.Hosting;
 using Akka.Persistence;
 
 using MimecastActors.Domain;
@@ -58,6 +59,18 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         Command<IntakeRefused>(refused => Pause($"the intake refused this tenant: {refused.Reason}"));
         Command<Retrying>(retrying => _lastError = retrying.Reason);
         Command<Accepted>(_ => { }); // answers to offers whose reader gave up waiting
+        Command<TenantRegistryProtocol.Found>(OnFound);
+        Command<RegistryUnanswered>(silent =>
+        {
+            _lastError = $"the tenant registry did not answer: {silent.Reason}";
+            _log.Warning("Tenant {0}: the tenant registry did not answer ({1}); asking again", _tenantId, silent.Reason);
+            Timers.StartSingleTimer(Begin.Instance, Begin.Instance, _services.Settings.MinBackoff);
+        });
+        Command<TenantProtocol.ConfigurationChanged>(_ =>
+        {
+            _log.Info("Tenant {0}: its configuration changed; it stops to start again on the new one", _tenantId);
+            Context.Parent.Tell(new Passivate(TenantProtocol.HandOff.Instance));
+        });
         Command<TenantProtocol.Start>(_ => { });
         Command<TenantProtocol.GetStatus>(_ => Sender.Tell(Status()));
         Command<TenantProtocol.PauseTenant>(pause =>
@@ -105,6 +118,9 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         Command<DeleteSnapshotsFailure>(_ => { });
     }
 
+    /// <summary>The registry is a singleton: while it moves to another node, a starting tenant asks again.</summary>
+    private static readonly TimeSpan RegistryTimeout = TimeSpan.FromSeconds(5);
+
     public override string PersistenceId => $"tenant-{_tenantId}";
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -126,18 +142,67 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         base.PostStop();
     }
 
-    /// <summary>Reads the tenant's configuration; a change (a new secret too) is journaled and lifts a pause.</summary>
+    /// <summary>
+    /// Finds the tenant's configuration: the node's configuration file first (it wins), else the registry of tenants
+    /// added through the admin API. No configuration anywhere: the tenant stops and its journal is kept.
+    /// </summary>
     private void Configure()
     {
-        if (_services.Directory.Find(_tenantId) is not { } configuration)
+        if (_api is not null)
         {
-            // Removed from the configuration: stop, keep the journal. Passivating (not just stopping) takes the tenant
-            // out of the remembered entities, so it does not come back after a restart until it is configured again.
-            _log.Warning("Tenant {0} is not configured on this node; it stops and its state is kept", _tenantId);
-            Context.Parent.Tell(new Passivate(TenantProtocol.HandOff.Instance));
             return;
         }
 
+        if (_services.Directory.Find(_tenantId) is { } configured)
+        {
+            Start(configured);
+        }
+        else if (ActorRegistry.For(Context.System).TryGet<TenantRegistryProxy>(out var registry))
+        {
+            registry.Ask<TenantRegistryProtocol.Found>(new TenantRegistryProtocol.FindTenant(_tenantId), RegistryTimeout)
+                .PipeTo(Self, failure: e => new RegistryUnanswered(e.Message));
+        }
+        else
+        {
+            Retire("is not in this node's configuration");
+        }
+    }
+
+    private void OnFound(TenantRegistryProtocol.Found found)
+    {
+        if (found.Tenant is not { } registered)
+        {
+            Retire("is neither in this node's configuration nor added through the admin API");
+            return;
+        }
+
+        TenantConfiguration configuration;
+        try
+        {
+            configuration = TenantConfiguration.Open(registered, _services.Secrets);
+        }
+        catch (SecretBoxException e)
+        {
+            // A node with another key: it cannot pull for this tenant, and must not pretend to; another node may.
+            _lastError = $"cannot start: {e.Message}";
+            _log.Error("Tenant {0} cannot start: {1}; trying again in {2}", _tenantId, e.Message, _services.Settings.MaxBackoff);
+            Timers.StartSingleTimer(Begin.Instance, Begin.Instance, _services.Settings.MaxBackoff);
+            return;
+        }
+
+        Start(configuration);
+    }
+
+    /// <summary>Passivating (not just stopping) takes the tenant out of the remembered entities, so it does not come back after a restart.</summary>
+    private void Retire(string why)
+    {
+        _log.Warning("Tenant {0} {1}; it stops and its state is kept", _tenantId, why);
+        Context.Parent.Tell(new Passivate(TenantProtocol.HandOff.Instance));
+    }
+
+    /// <summary>Starts pulling on a configuration; a change (a new secret too) is journaled and lifts a pause.</summary>
+    private void Start(TenantConfiguration configuration)
+    {
         _api = _services.Mimecast.Create(configuration.Mimecast);
         _intake = _services.Intake.Create(configuration.Settings.IntakeUrl, configuration.IntakeKey);
         _forwarder = Context.ActorOf(Forwarder.Props(_intake, _services.Settings.Forwarder, _services.IntakeGate, _tenantId), "forwarder");
@@ -465,6 +530,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     {
         public static readonly Begin Instance = new();
     }
+
+    private sealed record RegistryUnanswered(string Reason);
 
     private sealed class Tick
     {

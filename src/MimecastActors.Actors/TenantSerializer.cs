@@ -33,6 +33,8 @@ public sealed class TenantSerializer(ExtendedActorSystem system) : SerializerWit
         [typeof(TenantEvents.Resumed)] = "resumed.v1",
         [typeof(TenantEvents.StreamReplayed)] = "stream-replayed.v1",
         [typeof(TenantState)] = "tenant-snapshot.v1",
+        [typeof(TenantRegistryEvents.TenantRegistered)] = "tenant-registered.v1",
+        [typeof(TenantRegistryEvents.TenantUnregistered)] = "tenant-unregistered.v1",
 
         // Messages that cross the cluster (sharding envelopes carry them between nodes).
         [typeof(TenantProtocol.Start)] = "start.v1",
@@ -41,12 +43,22 @@ public sealed class TenantSerializer(ExtendedActorSystem system) : SerializerWit
         [typeof(TenantProtocol.PauseTenant)] = "pause.v1",
         [typeof(TenantProtocol.ResumeTenant)] = "resume.v1",
         [typeof(TenantProtocol.ReplayTenant)] = "replay.v1",
+        [typeof(TenantProtocol.ConfigurationChanged)] = "configuration-changed.v1",
+        [typeof(TenantRegistryProtocol.Register)] = "registry-register.v1",
+        [typeof(TenantRegistryProtocol.Unregister)] = "registry-unregister.v1",
+        [typeof(TenantRegistryProtocol.FindTenant)] = "registry-find.v1",
+        [typeof(TenantRegistryProtocol.Found)] = "registry-found.v1",
+        [typeof(TenantRegistryProtocol.ListTenants)] = "registry-list.v1",
+        [typeof(TenantRegistryProtocol.Listing)] = "registry-listing.v1",
+        [typeof(TenantRegistryProtocol.Done)] = "registry-done.v1",
+        [typeof(TenantRegistryProtocol.Refused)] = "registry-refused.v1",
     }.ToFrozenDictionary();
 
     private static readonly FrozenDictionary<string, Type> Types = Manifests.ToFrozenDictionary(kv => kv.Value, kv => kv.Key);
 
     /// <summary>The marker types the serializer is bound to.</summary>
-    public static readonly Type[] BoundTypes = [typeof(ITenantEvent), typeof(TenantState), typeof(ITenantMessage), typeof(TenantProtocol.Status)];
+    public static readonly Type[] BoundTypes =
+        [typeof(ITenantEvent), typeof(TenantState), typeof(ITenantMessage), typeof(TenantProtocol.Status), typeof(ITenantRegistryEvent), typeof(ITenantRegistryMessage)];
 
     /// <summary>The serializer and its bindings, for the node's configuration.</summary>
     public static string Hocon => $$"""
@@ -57,6 +69,8 @@ public sealed class TenantSerializer(ExtendedActorSystem system) : SerializerWit
             "{{typeof(TenantState).AssemblyQualifiedName}}" = {{Name}}
             "{{typeof(ITenantMessage).AssemblyQualifiedName}}" = {{Name}}
             "{{typeof(TenantProtocol.Status).AssemblyQualifiedName}}" = {{Name}}
+            "{{typeof(ITenantRegistryEvent).AssemblyQualifiedName}}" = {{Name}}
+            "{{typeof(ITenantRegistryMessage).AssemblyQualifiedName}}" = {{Name}}
           }
         }
         """;

@@ -1,6 +1,8 @@
+using Akka.Actor;
 using Akka.Cluster.Hosting;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
+using Akka.Pattern;
 
 namespace MimecastActors.Actors;
 
@@ -35,6 +37,26 @@ public static class TenantSharding
                 StateStoreMode = StateStoreMode.DData,
                 HandOffStopMessage = TenantProtocol.HandOff.Instance,
             });
+
+    /// <summary>
+    /// Starts the registry of tenants added through the admin API: a singleton (on the oldest node) behind a backoff
+    /// supervisor, because a singleton that stops (a failed journal write stops a persistent actor) is not restarted
+    /// by its manager. Call after <see cref="WithTenantSharding"/>: the registry talks to the region.
+    /// </summary>
+    public static AkkaConfigurationBuilder WithTenantRegistry(this AkkaConfigurationBuilder builder, TimeSpan keepRunningEvery, string? role) =>
+        builder.WithSingleton<TenantRegistryProxy>(
+            TenantRegistry.SingletonName,
+            (_, registry, _) => BackoffSupervisor.Props(
+                Backoff.OnStop(
+                        TenantRegistry.Props(registry.Get<TenantRegion>(), keepRunningEvery, TimeProvider.System),
+                        TenantRegistry.SingletonName,
+                        TimeSpan.FromSeconds(1),
+                        TimeSpan.FromSeconds(30),
+                        0.2,
+                        maxNrOfRetries: -1)
+                    .WithFinalStopMessage(message => message is TenantRegistryProtocol.StopRegistry)),
+            new ClusterSingletonOptions { Role = role, TerminationMessage = TenantRegistryProtocol.StopRegistry.Instance },
+            createProxyToo: true);
 }
 
 /// <summary>The registry key of the <c>tenant</c> region (<c>ActorRegistry.Get&lt;TenantRegion&gt;()</c>).</summary>

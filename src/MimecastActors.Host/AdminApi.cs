@@ -1,11 +1,14 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 
 using Akka.Actor;
 using Akka.Cluster.Sharding;
 using Akka.Hosting;
 
 using MimecastActors.Actors;
+using MimecastActors.Domain;
 
 namespace MimecastActors.Host;
 
@@ -17,10 +20,28 @@ public static class AdminApi
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
 
-    public static void MapAdminApi(this WebApplication app, NodeConfiguration node, StaticTenantDirectory tenants, LogRing logs)
+    /// <summary>Tenant bodies are read as the configuration file writes them; an unknown key is a mistake worth naming.</summary>
+    private static readonly JsonSerializerOptions TenantJson = new(JsonSerializerDefaults.Web) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+
+    public static void MapAdminApi(this WebApplication app, NodeConfiguration node, StaticTenantDirectory files, SecretBox secrets, LogRing logs)
     {
         var api = app.MapGroup("/api").AddEndpointFilter(async (context, next) =>
-            Authorized(context.HttpContext, node.Admin.Token) is { } refusal ? refusal : await next(context));
+        {
+            if (Authorized(context.HttpContext, node.Admin.Token) is { } refusal)
+            {
+                return refusal;
+            }
+
+            try
+            {
+                return await next(context);
+            }
+            catch (RegistrySilentException e)
+            {
+                return Error(503, e.Message);
+            }
+        });
+        TenantCatalog Catalog(ActorRegistry registry) => new(files, registry.Get<TenantRegistryProxy>(), AskTimeout);
 
         api.MapGet("/cluster", (ActorSystem system) => ClusterView.Of(Akka.Cluster.Cluster.Get(system)));
         api.MapPost("/cluster/leave", (MemberRequest request, ActorSystem system) => OnMember(system, request, (cluster, address) => cluster.Leave(address), "leaving"));
@@ -59,7 +80,7 @@ public static class AdminApi
         });
         api.MapGet("/sharding/locate/{tenant}", async (string tenant, ActorRegistry registry) =>
         {
-            if (tenants.Find(tenant) is null)
+            if (await Catalog(registry).SourceOfAsync(tenant) is null)
             {
                 return UnknownTenant(tenant);
             }
@@ -72,9 +93,24 @@ public static class AdminApi
 
         api.MapGet("/tenants", async (ActorRegistry registry) =>
         {
-            var statuses = await TenantProgress.AskAll(registry.Get<TenantRegion>(), tenants.TenantIds, AskTimeout);
+            var all = await Catalog(registry).AllAsync();
+            var statuses = await TenantProgress.AskAll(registry.Get<TenantRegion>(), all.Keys, AskTimeout);
             var answered = statuses.ToDictionary(s => s.TenantId, StringComparer.Ordinal);
-            return Results.Ok(tenants.TenantIds.Order(StringComparer.Ordinal).Select(id => answered.TryGetValue(id, out var s) ? TenantView.Of(s) : TenantView.Silent(id)));
+            return Results.Ok(all.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t =>
+                (answered.TryGetValue(t.Key, out var s) ? TenantView.Of(s) : TenantView.Silent(t.Key)) with { Source = SourceName(t.Value) }));
+        });
+        api.MapPost("/tenants", async (HttpRequest request, ActorRegistry registry) => await Register(request, null, registry));
+        api.MapPut("/tenants/{tenant}", async (string tenant, HttpRequest request, ActorRegistry registry) => await Register(request, tenant, registry));
+        api.MapDelete("/tenants/{tenant}", async (string tenant, ActorRegistry registry) =>
+        {
+            if (files.Find(tenant) is not null)
+            {
+                return InConfigurationFile(tenant);
+            }
+
+            return await Catalog(registry).ChangeAsync(new TenantRegistryProtocol.Unregister(tenant)) is TenantRegistryProtocol.Done
+                ? Results.Ok(new { tenant, status = "removed" })
+                : Error(404, $"no tenant `{tenant}` was added through the admin API");
         });
         api.MapGet("/tenants/{tenant}", async (string tenant, ActorRegistry registry) =>
             await Answer(tenant, registry, new TenantProtocol.GetStatus(tenant), s => TenantView.Detail(s, logs.Last(20, tenant))));
@@ -96,33 +132,117 @@ public static class AdminApi
                 return Error(400, $"{from:yyyy-MM-dd} is outside the 7 days Mimecast keeps ({today.AddDays(-6):yyyy-MM-dd} to {today:yyyy-MM-dd})");
             }
 
-            if (request.Stream is { } stream && tenants.Find(tenant) is { } configured && configured.Settings.Streams.All(s => s.Key != stream))
+            if (request.Stream is { } stream && await Catalog(registry).SettingsOfAsync(tenant) is { } configured && configured.Streams.All(s => s.Key != stream))
             {
-                return Error(400, $"tenant `{tenant}` has no stream `{stream}` (streams: {string.Join(", ", configured.Settings.Streams.Select(s => s.Key))})");
+                return Error(400, $"tenant `{tenant}` has no stream `{stream}` (streams: {string.Join(", ", configured.Streams.Select(s => s.Key))})");
             }
 
             return await Answer(tenant, registry, new TenantProtocol.ReplayTenant(tenant, from, request.Stream), TenantView.Of);
         });
 
-        api.MapGet("/logs", (int? lines, string? tenant) =>
+        api.MapGet("/logs", async (int? lines, string? tenant, ActorRegistry registry) =>
             lines is < 1 or > 5_000
                 ? Error(400, $"lines must be between 1 and 5000 (got {lines})")
-                : tenant is not null && tenants.Find(tenant) is null
+                : tenant is not null && await Catalog(registry).SourceOfAsync(tenant) is null
                     ? UnknownTenant(tenant)
                     : Results.Ok(logs.Last(lines ?? 100, tenant)));
 
-        async Task<IResult> Answer(string tenant, ActorRegistry registry, ITenantMessage message, Func<TenantProtocol.Status, object> view)
+        async Task<IResult> Answer(string tenant, ActorRegistry registry, ITenantMessage message, Func<TenantProtocol.Status, TenantView> view)
         {
-            if (tenants.Find(tenant) is null)
+            if (await Catalog(registry).SourceOfAsync(tenant) is not { } source)
             {
                 return UnknownTenant(tenant);
             }
 
             return await AskStatus(registry, message) is { } status
-                ? Results.Ok(view(status))
+                ? Results.Ok(view(status) with { Source = SourceName(source) })
                 : Error(504, $"tenant `{tenant}` did not answer within {AskTimeout.TotalSeconds:0} s");
         }
+
+        // Adds (no id in the route) or updates a tenant of the registry. Its secrets are sealed here, with this node's
+        // key, before they leave the node; an update that leaves a secret out keeps the one registered.
+        async Task<IResult> Register(HttpRequest request, string? routeId, ActorRegistry registry)
+        {
+            var isNew = routeId is null;
+            TenantConfig? tenant;
+            try
+            {
+                tenant = await JsonSerializer.DeserializeAsync<TenantConfig>(request.Body, TenantJson, request.HttpContext.RequestAborted);
+            }
+            catch (JsonException e)
+            {
+                return Error(400, $"the tenant is not valid JSON of the configuration file's shape: {e.Message}");
+            }
+
+            if (tenant is null)
+            {
+                return Error(400, "give the tenant as JSON, as in the configuration file: {\"id\":…,\"mimecast\":{…},\"intake\":{…}}");
+            }
+
+            if (routeId is not null)
+            {
+                if (tenant.Id.Length > 0 && tenant.Id != routeId)
+                {
+                    return Error(400, $"the body names tenant `{tenant.Id}` but the address `{routeId}`: a tenant's id cannot change");
+                }
+
+                tenant.Id = routeId;
+            }
+
+            if (files.Find(tenant.Id) is not null)
+            {
+                return InConfigurationFile(tenant.Id);
+            }
+
+            var catalog = Catalog(registry);
+            var existing = isNew ? null : await catalog.RegisteredAsync(tenant.Id);
+            if (!isNew && existing is null)
+            {
+                return Error(404, $"no tenant `{tenant.Id}` was added through the admin API (add it with POST /api/tenants)");
+            }
+
+            var keepSecret = existing is not null && string.IsNullOrEmpty(tenant.Mimecast.ClientSecret);
+            var keepKey = existing is not null && string.IsNullOrEmpty(tenant.Intake.IntakeKey);
+            tenant.Mimecast.ClientSecret = keepSecret ? "kept" : tenant.Mimecast.ClientSecret;
+            tenant.Intake.IntakeKey = keepKey ? "kept" : tenant.Intake.IntakeKey;
+            if (NodeConfigurationCheck.TenantProblems(tenant) is { Count: > 0 } problems)
+            {
+                return Results.Json(new { error = $"tenant `{tenant.Id}` is not valid: {string.Join(" ", problems)}", problems }, statusCode: 400);
+            }
+
+            var registered = NodeConfigurationCheck.ToTenant(tenant).Seal(secrets);
+            if (keepSecret)
+            {
+                registered = registered with
+                {
+                    SealedClientSecret = existing!.SealedClientSecret,
+                    Settings = registered.Settings with { ClientSecretFingerprint = existing.Settings.ClientSecretFingerprint },
+                };
+            }
+
+            if (keepKey)
+            {
+                registered = registered with
+                {
+                    SealedIntakeKey = existing!.SealedIntakeKey,
+                    Settings = registered.Settings with { IntakeKeyFingerprint = existing.Settings.IntakeKeyFingerprint },
+                };
+            }
+
+            return await catalog.ChangeAsync(new TenantRegistryProtocol.Register(registered, isNew)) switch
+            {
+                TenantRegistryProtocol.Done => Results.Json(TenantConfigurationView.Of(registered.Settings, isNew ? "added" : "updated"), statusCode: isNew ? 201 : 200),
+                TenantRegistryProtocol.Refused { Why: RegistryRefusal.AlreadyRegistered } =>
+                    Error(409, $"tenant `{tenant.Id}` already exists: change it with PUT /api/tenants/{tenant.Id}"),
+                _ => Error(404, $"no tenant `{tenant.Id}` was added through the admin API (add it with POST /api/tenants)"),
+            };
+        }
     }
+
+    private static string SourceName(TenantSource source) => source == TenantSource.Configuration ? "configuration" : "api";
+
+    private static IResult InConfigurationFile(string tenant) =>
+        Error(409, $"tenant `{tenant}` is in the node's configuration file, which wins over the admin API: change or remove it there");
 
     public sealed record MemberRequest(string? Address);
 
@@ -185,7 +305,7 @@ public static class AdminApi
             : Error(401, given.Length == 0 ? "missing bearer token (Authorization: Bearer <Admin.Token>)" : "wrong bearer token");
     }
 
-    private static IResult UnknownTenant(string tenant) => Error(404, $"no tenant `{tenant}` is configured");
+    private static IResult UnknownTenant(string tenant) => Error(404, $"no tenant `{tenant}`: it is neither in the configuration file nor added through the admin API");
 
     private static IResult Error(int status, string message) => Results.Json(new { error = message }, statusCode: status);
 }

@@ -27,7 +27,8 @@ public sealed record MemberView(string Address, string Status, IReadOnlyList<str
 /// <param name="State">running, caught-up, paused, or silent (did not answer).</param>
 public sealed record TenantView(
     string Tenant, string State, string? PausedBecause, string? Node, long EventsForwarded, long LinesRejected, double? LagSeconds,
-    int? CallsUsed, int? Budget, string? LastError, IReadOnlyList<StreamView>? Streams = null, IReadOnlyList<LogRing.LogLine>? RecentLogs = null)
+    int? CallsUsed, int? Budget, string? LastError, IReadOnlyList<StreamView>? Streams = null, IReadOnlyList<LogRing.LogLine>? RecentLogs = null,
+    string? Source = null)
 {
     public static TenantView Of(TenantProtocol.Status s)
     {
@@ -52,3 +53,13 @@ public sealed record TenantView(
 
 /// <param name="Cursor">Whether the stream has a cursor (the token itself is opaque and says nothing to an operator).</param>
 public sealed record StreamView(string Stream, string Cursor, DateTimeOffset? LastListedAt, DateTimeOffset? NewestEventAt, bool CaughtUp, bool Delivering, int FilesDoneInPage);
+
+/// <summary>A tenant's configuration as the API shows it back: everything but the secrets, which are only said to be set.</summary>
+public sealed record TenantConfigurationView(
+    string Tenant, string Status, string Source, Uri MimecastBaseUrl, string ClientId, string ClientSecret, IReadOnlyList<string> Streams, int PageSize,
+    TimeSpan PollInterval, int RateLimitCalls, TimeSpan RateLimitWindow, Uri IntakeUrl, string IntakeKey)
+{
+    public static TenantConfigurationView Of(MimecastActors.Domain.TenantSettings s, string status) => new(
+        s.TenantId, status, "api", s.MimecastBaseUrl, s.ClientId, "set", [.. s.Streams.Select(x => x.Key)], s.PageSize, s.PollInterval,
+        s.RateLimit.Calls, s.RateLimit.Window, s.IntakeUrl, "set");
+}

@@ -52,6 +52,7 @@ public static class DemoCommand
         var settings = new Dictionary<string, string?>
         {
             ["Admin:Token"] = token,
+            ["Secrets:Key"] = MimecastActors.Domain.SecretBox.NewKey(), // the demo's journal starts afresh each run: so may its key
             ["Persistence:Provider"] = "Sqlite",
             ["Persistence:ConnectionString"] = $"Data Source={database}",
             ["RejectedLines:Folder"] = rejected,

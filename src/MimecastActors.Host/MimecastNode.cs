@@ -11,6 +11,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 using MimecastActors.Actors;
+using MimecastActors.Domain;
 using MimecastActors.Mimecast;
 using MimecastActors.Sekoia;
 
@@ -45,12 +46,14 @@ public static class MimecastNode
             .MinimumLevel.Override("Polly", Serilog.Events.LogEventLevel.Warning));
 
         var tenants = new StaticTenantDirectory(node.Tenants.Select(NodeConfigurationCheck.ToTenant));
+        var secrets = SecretBox.FromBase64(node.Secrets.Key).Box ?? throw new InvalidOperationException("Secrets.Key is checked before a node is built");
         builder.Services.AddSingleton(tenants);
         // Each node says who it is in its User-Agent, so the API's call log shows where a tenant pulled from.
         builder.Services.AddMimecastApi(o => (o.RetryDelay, o.UserAgent) = (node.Retry.MinBackoff, $"MimecastActors/1.0 (node {node.Cluster.Hostname}:{node.Cluster.Port})"));
         builder.Services.AddSekoiaIntake(o => (o.RetryDelay, o.MaxRetryDelay) = (node.Retry.MinBackoff, node.Retry.MaxBackoff));
         builder.Services.AddSingleton(sp => new PullerServices(
             tenants,
+            secrets,
             sp.GetRequiredService<MimecastClientFactory>(),
             sp.GetRequiredService<BatchFileReader>(),
             sp.GetRequiredService<SekoiaIntakeClientFactory>(),
@@ -71,7 +74,7 @@ public static class MimecastNode
         builder.Services.AddHealthChecks().AddCheck("journal", new JournalReachable(node.Persistence), HealthStatus.Unhealthy, [Ready]);
         var app = builder.Build();
         app.MapPrometheusScrapingEndpoint("/metrics");
-        app.MapAdminApi(node, tenants, ring);
+        app.MapAdminApi(node, tenants, secrets, ring);
         app.MapHealthChecks("/healthz/live", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Live), ResponseWriter = HealthReportJson.WriteAsync });
         app.MapHealthChecks("/healthz/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains(Ready), ResponseWriter = HealthReportJson.WriteAsync });
         return app;
@@ -101,6 +104,7 @@ public static class MimecastNode
             .WithAkkaClusterReadinessCheck(tags: [Ready]);
         WithJournal(akka, node.Persistence);
         akka.WithTenantSharding(tenant => TenantPuller.Props(tenant, services), node.Sharding.Shards, role: null)
+            .WithTenantRegistry(node.Sharding.EnsureTenantsEvery, role: null)
             .AddStartup((system, registry) =>
             {
                 // The configured tenants are created or updated, and kept running somewhere in the cluster; tenants

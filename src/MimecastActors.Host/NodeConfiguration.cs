@@ -22,6 +22,8 @@ public sealed class NodeConfiguration
 
     public RetryConfig Retry { get; set; } = new();
 
+    public SecretsConfig Secrets { get; set; } = new();
+
     public List<TenantConfig> Tenants { get; set; } = [];
 }
 
@@ -116,6 +118,16 @@ public sealed class RetryConfig
     public TimeSpan MinBackoff { get; set; } = TimeSpan.FromSeconds(1);
 
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromMinutes(1);
+}
+
+/// <summary>
+/// Added key: the key that seals the secrets of tenants added through the admin API before they reach the journal
+/// (base64 of 32 random bytes; on Kubernetes, from a Secret). Every node of a cluster needs the same key; a node
+/// without one does not start.
+/// </summary>
+public sealed class SecretsConfig
+{
+    public string? Key { get; set; }
 }
 
 /// <summary>Added key: where lines that cannot be forwarded are kept, one file per tenant.</summary>

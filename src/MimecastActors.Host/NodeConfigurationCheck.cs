@@ -46,6 +46,7 @@ public static partial class NodeConfigurationCheck
             Forwarding = Bind<ForwardingConfig>(configuration.GetSection(nameof(NodeConfiguration.Forwarding)), nameof(NodeConfiguration.Forwarding)),
             RejectedLines = Bind<RejectedLinesConfig>(configuration.GetSection(nameof(NodeConfiguration.RejectedLines)), nameof(NodeConfiguration.RejectedLines)),
             Retry = Bind<RetryConfig>(configuration.GetSection(nameof(NodeConfiguration.Retry)), nameof(NodeConfiguration.Retry)),
+            Secrets = Bind<SecretsConfig>(configuration.GetSection(nameof(NodeConfiguration.Secrets)), nameof(NodeConfiguration.Secrets)),
             Tenants = [.. configuration.GetSection(nameof(NodeConfiguration.Tenants)).GetChildren()
                 .OrderBy(t => int.TryParse(t.Key, out var i) ? i : int.MaxValue)
                 .Select(t => Bind<TenantConfig>(t, $"Tenants[{t.Key}]"))],
@@ -88,29 +89,51 @@ public static partial class NodeConfigurationCheck
         Check(c.Retry.MinBackoff > TimeSpan.Zero && c.Retry.MaxBackoff >= c.Retry.MinBackoff,
             $"Retry.MinBackoff {c.Retry.MinBackoff} must be positive and at most Retry.MaxBackoff {c.Retry.MaxBackoff}.");
 
+        var keyProblem = SecretBox.FromBase64(c.Secrets.Key).Problem;
+        Check(keyProblem is null,
+            $"Secrets.Key {keyProblem}: it seals the secrets of tenants added through the admin API; " +
+            "give every node the same base64 256-bit key (e.g. `openssl rand -base64 32`), on Kubernetes from a Secret.");
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < c.Tenants.Count; i++)
         {
             var t = c.Tenants[i];
             var at = string.IsNullOrWhiteSpace(t.Id) ? $"Tenants[{i}]" : $"Tenants[{i}] ({t.Id})";
-            Check(TenantId().IsMatch(t.Id), $"{at}: Id `{t.Id}` must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
             Check(t.Id.Length == 0 || seen.Add(t.Id), $"{at}: Id `{t.Id}` is used by another tenant.");
-            Check(IsWebAddress(t.Mimecast.BaseUrl), $"{at}: Mimecast.BaseUrl `{t.Mimecast.BaseUrl}` is not an http(s) address.");
-            Check(!string.IsNullOrWhiteSpace(t.Mimecast.ClientId), $"{at}: Mimecast.ClientId is missing.");
-            Check(!string.IsNullOrWhiteSpace(t.Mimecast.ClientSecret), $"{at}: Mimecast.ClientSecret is missing.");
-            foreach (var type in t.Mimecast.EventTypes.Where(type => !StreamDefinition.AllTypes.Contains(type)))
-            {
-                Check(false, $"{at}: Mimecast.EventTypes: `{type}` is not a SIEM event type ({string.Join(", ", StreamDefinition.AllTypes)}).");
-            }
-
-            Check(t.Mimecast.EventTypes.Distinct(StringComparer.Ordinal).Count() == t.Mimecast.EventTypes.Count, $"{at}: Mimecast.EventTypes lists a type twice.");
-            Check(t.Mimecast.PageSize is >= 1 and <= 100, $"{at}: Mimecast.PageSize {t.Mimecast.PageSize} must be between 1 and 100.");
-            Check(t.Mimecast.PollInterval > TimeSpan.Zero, $"{at}: Mimecast.PollInterval {t.Mimecast.PollInterval} must be positive.");
-            Check(t.Mimecast.RateLimit.Calls >= 3, $"{at}: Mimecast.RateLimit.Calls {t.Mimecast.RateLimit.Calls} must be at least 3 (a listing may cost two calls).");
-            Check(t.Mimecast.RateLimit.Window > TimeSpan.Zero, $"{at}: Mimecast.RateLimit.Window {t.Mimecast.RateLimit.Window} must be positive.");
-            Check(IsWebAddress(t.Intake.Url), $"{at}: Intake.Url `{t.Intake.Url}` is not an http(s) address.");
-            Check(!string.IsNullOrWhiteSpace(t.Intake.IntakeKey), $"{at}: Intake.IntakeKey is missing.");
+            problems.AddRange(TenantProblems(t).Select(problem => $"{at}: {problem}"));
         }
+
+        return problems;
+    }
+
+    /// <summary>What is wrong with one tenant (of the configuration file, or given to the admin API), each with its key.</summary>
+    public static IReadOnlyList<string> TenantProblems(TenantConfig t)
+    {
+        var problems = new List<string>();
+        void Check(bool ok, string problem)
+        {
+            if (!ok)
+            {
+                problems.Add(problem);
+            }
+        }
+
+        Check(TenantId().IsMatch(t.Id), $"Id `{t.Id}` must be 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit.");
+        Check(IsWebAddress(t.Mimecast.BaseUrl), $"Mimecast.BaseUrl `{t.Mimecast.BaseUrl}` is not an http(s) address.");
+        Check(!string.IsNullOrWhiteSpace(t.Mimecast.ClientId), "Mimecast.ClientId is missing.");
+        Check(!string.IsNullOrWhiteSpace(t.Mimecast.ClientSecret), "Mimecast.ClientSecret is missing.");
+        foreach (var type in t.Mimecast.EventTypes.Where(type => !StreamDefinition.AllTypes.Contains(type)))
+        {
+            Check(false, $"Mimecast.EventTypes: `{type}` is not a SIEM event type ({string.Join(", ", StreamDefinition.AllTypes)}).");
+        }
+
+        Check(t.Mimecast.EventTypes.Distinct(StringComparer.Ordinal).Count() == t.Mimecast.EventTypes.Count, "Mimecast.EventTypes lists a type twice.");
+        Check(t.Mimecast.PageSize is >= 1 and <= 100, $"Mimecast.PageSize {t.Mimecast.PageSize} must be between 1 and 100.");
+        Check(t.Mimecast.PollInterval > TimeSpan.Zero, $"Mimecast.PollInterval {t.Mimecast.PollInterval} must be positive.");
+        Check(t.Mimecast.RateLimit.Calls >= 3, $"Mimecast.RateLimit.Calls {t.Mimecast.RateLimit.Calls} must be at least 3 (a listing may cost two calls).");
+        Check(t.Mimecast.RateLimit.Window > TimeSpan.Zero, $"Mimecast.RateLimit.Window {t.Mimecast.RateLimit.Window} must be positive.");
+        Check(IsWebAddress(t.Intake.Url), $"Intake.Url `{t.Intake.Url}` is not an http(s) address.");
+        Check(!string.IsNullOrWhiteSpace(t.Intake.IntakeKey), "Intake.IntakeKey is missing.");
 
         return problems;
     }

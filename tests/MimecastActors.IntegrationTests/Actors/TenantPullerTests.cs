@@ -24,7 +24,10 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         """).WithFallback(TenantSerializer.Hocon);
 
     private readonly string _rejectedFolder = Path.Combine(Path.GetTempPath(), $"rejected-{Guid.NewGuid():N}");
+    private static readonly SecretBox Secrets = SecretBox.FromBase64(SecretBox.NewKey()).Box!;
+
     private ServiceProvider _http = null!;
+    private TenantConfiguration _configuration = null!;
     private SimulatorServer _sim = null!;
 
     public TenantPullerTests()
@@ -63,6 +66,42 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         stats.Duplicates.Should().Be(0);
         stats.Unique.Should().Be(3 * 12 * 500);
         _sim.Mimecast.Client(Tenant).Stats.MaxCallsInAnyWindow.Should().BeLessThanOrEqualTo(50);
+    }
+
+    [Fact]
+    public async Task A_tenant_added_through_the_registry_is_pulled_with_its_sealed_secrets_and_stops_when_removed()
+    {
+        var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "registry-secret", EventTypes = ["receipt"], BacklogFiles = 3, EventsPerFile = 100 }, configured: false);
+        var region = CreateTestProbe();
+        var registry = Sys.ActorOf(TenantRegistry.Props(region, TimeSpan.FromMinutes(1), TimeProvider.System), "registry");
+        Akka.Hosting.ActorRegistry.For(Sys).Register<TenantRegistryProxy>(registry);
+
+        (await registry.Ask<TenantRegistryProtocol.Done>(new TenantRegistryProtocol.Register(_configuration.Seal(Secrets), IsNew: true))).TenantId.Should().Be(Tenant);
+        region.ExpectMsg<TenantProtocol.Start>().TenantId.Should().Be(Tenant);
+        var puller = Sys.ActorOf(TenantPuller.Props(Tenant, services), "acme");
+
+        await AwaitDelivered(puller: puller);
+        _sim.Intake.Record(IntakeKey).Stats.Duplicates.Should().Be(0);
+
+        (await registry.Ask<object>(new TenantRegistryProtocol.Unregister(Tenant))).Should().BeOfType<TenantRegistryProtocol.Done>();
+        region.FishForMessage(m => m is TenantProtocol.ConfigurationChanged);
+        (await registry.Ask<TenantRegistryProtocol.Found>(new TenantRegistryProtocol.FindTenant(Tenant))).Tenant.Should().BeNull();
+    }
+
+    [Fact]
+    public async Task A_node_with_another_key_does_not_pull_and_says_why()
+    {
+        var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "registry-secret", EventTypes = ["receipt"], BacklogFiles = 1, EventsPerFile = 10 },
+            configured: false, secrets: SecretBox.FromBase64(SecretBox.NewKey()).Box!);
+        var registry = Sys.ActorOf(TenantRegistry.Props(CreateTestProbe(), TimeSpan.FromMinutes(1), TimeProvider.System), "registry");
+        Akka.Hosting.ActorRegistry.For(Sys).Register<TenantRegistryProxy>(registry);
+        await registry.Ask<TenantRegistryProtocol.Done>(new TenantRegistryProtocol.Register(_configuration.Seal(Secrets), IsNew: true));
+
+        var puller = Sys.ActorOf(TenantPuller.Props(Tenant, services), "acme");
+
+        await AwaitAssertAsync(async () => (await puller.Ask<TenantProtocol.Status>(new TenantProtocol.GetStatus(Tenant))).LastError
+            .Should().Be("cannot start: the client secret of tenant `acme` was sealed with another Secrets.Key than this node's"), TimeSpan.FromSeconds(10));
+        _sim.Mimecast.Client(Tenant).Calls.Should().BeEmpty();
     }
 
     [Fact]
@@ -160,7 +199,8 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         _sim.Intake.Record(IntakeKey).Stats.Duplicates.Should().Be(0);
     }
 
-    private async Task<PullerServices> Start(ClientScenario client, int pageSize = 100)
+    /// <param name="configured">False: the tenant is not in the node's configuration (it comes from the registry).</param>
+    private async Task<PullerServices> Start(ClientScenario client, int pageSize = 100, bool configured = true, SecretBox? secrets = null)
     {
         _sim = await SimulatorServer.StartAsync(new Scenario { Clients = [client], IntakeKeys = [IntakeKey] });
         _http = new ServiceCollection()
@@ -171,9 +211,10 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         var settings = new TenantSettings(Tenant, _sim.MimecastUrl, Tenant, TenantSettings.Fingerprint(client.ClientSecret),
             StreamDefinition.Plan(client.EventTypes, grouped: false), pageSize, TimeSpan.FromMinutes(8), RateLimitPolicy.Default,
             _sim.IntakeUrl, TenantSettings.Fingerprint(IntakeKey));
-        var directory = new StaticTenantDirectory([new TenantConfiguration(settings, new MimecastCredentials(_sim.MimecastUrl, Tenant, client.ClientSecret), IntakeKey)]);
+        _configuration = new TenantConfiguration(settings, new MimecastCredentials(_sim.MimecastUrl, Tenant, client.ClientSecret), IntakeKey);
+        var directory = new StaticTenantDirectory(configured ? [_configuration] : []);
         return new PullerServices(
-            directory, _http.GetRequiredService<MimecastClientFactory>(), _http.GetRequiredService<BatchFileReader>(),
+            directory, secrets ?? Secrets, _http.GetRequiredService<MimecastClientFactory>(), _http.GetRequiredService<BatchFileReader>(),
             _http.GetRequiredService<SekoiaIntakeClientFactory>(), new RejectedLineFiles(_rejectedFolder), new SemaphoreSlim(8), TimeProvider.System,
             PullerSettings.Default with
             {

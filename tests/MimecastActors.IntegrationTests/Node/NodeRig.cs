@@ -35,6 +35,9 @@ public sealed class NodeRig : IAsyncDisposable
     /// <summary>Persistence of the nodes: the SQLite file in <see cref="Folder"/> unless a PostgreSQL database is given.</summary>
     public string? PostgreSql { get; init; }
 
+    /// <summary>The nodes' Secrets.Key: the same for every node of the rig and across its restarts, as in a real cluster.</summary>
+    public string SecretsKey { get; } = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     /// <summary>Added to every tenant's `Mimecast` section (page size, poll interval, types grouped…).</summary>
     public Dictionary<string, JsonNode> MimecastSettings { get; } = [];
 
@@ -98,6 +101,7 @@ public sealed class NodeRig : IAsyncDisposable
                 : new JsonObject { ["Provider"] = "PostgreSql", ["ConnectionString"] = PostgreSql },
             ["RejectedLines"] = new JsonObject { [nameof(Folder)] = RejectedFolder },
             ["Retry"] = new JsonObject { ["MinBackoff"] = "00:00:00.100", ["MaxBackoff"] = "00:00:02" },
+            ["Secrets"] = new JsonObject { ["Key"] = SecretsKey },
             ["Tenants"] = list,
         };
         foreach (var (key, value) in NodeSettings)

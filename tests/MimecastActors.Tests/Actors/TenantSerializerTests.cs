@@ -37,8 +37,21 @@ public sealed class TenantSerializerTests() : Akka.TestKit.Xunit2.TestKit(Tenant
             new TenantProtocol.PauseTenant("acme", "maintenance"),
             new TenantProtocol.ResumeTenant("acme"),
             new TenantProtocol.ReplayTenant("acme", new DateOnly(2026, 11, 25), "receipt"),
+            new TenantProtocol.ConfigurationChanged("acme"),
+            new TenantRegistryEvents.TenantRegistered(Registered, T0),
+            new TenantRegistryEvents.TenantUnregistered("acme", T0),
+            new TenantRegistryProtocol.Register(Registered, IsNew: true),
+            new TenantRegistryProtocol.Unregister("acme"),
+            new TenantRegistryProtocol.FindTenant("acme"),
+            new TenantRegistryProtocol.Found("acme", Registered),
+            new TenantRegistryProtocol.ListTenants(),
+            new TenantRegistryProtocol.Listing([Registered]),
+            new TenantRegistryProtocol.Done("acme"),
+            new TenantRegistryProtocol.Refused("acme", RegistryRefusal.AlreadyRegistered),
         };
     }
+
+    private static RegisteredTenant Registered => new(Settings(StreamDefinition.Plan(["receipt"], grouped: false)), "v1:c2VhbGVk", "v1:a2V5");
 
     [Theory]
     [MemberData(nameof(Samples))]
@@ -50,14 +63,20 @@ public sealed class TenantSerializerTests() : Akka.TestKit.Xunit2.TestKit(Tenant
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, sample);
         var copy = Sys.Serialization.Deserialize(serializer.ToBinary(sample), serializer.Identifier, manifest);
 
-        copy.Should().BeEquivalentTo(sample, o => o.RespectingRuntimeTypes().ComparingRecordsByMembers().ComparingByMembers<StreamDefinition>());
+        copy.Should().BeOfType(sample.GetType());
+        if (sample.GetType().GetProperties().Length > 0) // a message without fields (ListTenants) has nothing more to compare
+        {
+            copy.Should().BeEquivalentTo(sample, o => o.RespectingRuntimeTypes().ComparingRecordsByMembers().ComparingByMembers<StreamDefinition>());
+        }
+
         Canonical(copy).Should().Be(Canonical(sample));
     }
 
     [Fact]
     public void Every_event_type_of_the_domain_has_a_manifest_and_a_sample()
     {
-        var events = typeof(ITenantEvent).Assembly.GetTypes().Where(t => typeof(ITenantEvent).IsAssignableFrom(t) && !t.IsInterface).ToList();
+        var events = typeof(ITenantEvent).Assembly.GetTypes()
+            .Where(t => (typeof(ITenantEvent).IsAssignableFrom(t) || typeof(ITenantRegistryEvent).IsAssignableFrom(t)) && !t.IsInterface).ToList();
 
         TenantSerializer.KnownTypes.Keys.Should().Contain(events).And.Contain(typeof(TenantState));
         ((IEnumerable<object[]>)Samples()).Select(row => row[0].GetType()).Should().BeEquivalentTo(TenantSerializer.KnownTypes.Keys);

@@ -8,8 +8,13 @@ namespace MimecastActors.Tests.Host;
 
 public sealed class NodeConfigurationCheckTests
 {
+    private static readonly string Key = SecretBox.NewKey();
+
+    /// <summary>The given settings, with a valid Secrets.Key unless they give one.</summary>
     private static IConfiguration Settings(params (string Key, string Value)[] pairs) =>
-        new ConfigurationBuilder().AddInMemoryCollection(pairs.Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))).Build();
+        new ConfigurationBuilder().AddInMemoryCollection(
+            (pairs.Any(p => p.Key == "Secrets:Key") ? pairs : [("Secrets:Key", Key), .. pairs])
+            .Select(p => new KeyValuePair<string, string?>(p.Key, p.Value))).Build();
 
     private static (string, string)[] Acme(int index = 0, string id = "acme") =>
     [
@@ -69,6 +74,17 @@ public sealed class NodeConfigurationCheckTests
 
         problems.Should().Contain(p => p.StartsWith("Tenants[0]:", StringComparison.Ordinal) && p.Contains("PollInterval", StringComparison.Ordinal));
         problems.Should().Contain(p => p.StartsWith("Cluster:", StringComparison.Ordinal) && p.Contains("Port", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("", "Secrets.Key is missing")]
+    [InlineData("c2hvcnQ=", "Secrets.Key is not a base64 256-bit key")]
+    [InlineData("not base64 at all!", "Secrets.Key is not a base64 256-bit key")]
+    public void A_node_without_a_usable_secrets_key_does_not_start(string key, string problem)
+    {
+        var (_, problems) = NodeConfigurationCheck.Read(Settings([.. Acme(), ("Secrets:Key", key)]));
+
+        problems.Should().ContainSingle().Which.Should().StartWith(problem).And.Contain("openssl rand -base64 32").And.NotContain(key.Length > 0 ? key : "\0");
     }
 
     [Fact]
