@@ -11,6 +11,9 @@ internal sealed class NodeErrorException(int status, string message) : Exception
     public int Status { get; } = status;
 }
 
+/// <summary>What the operator gave is wrong (a file that cannot be read, JSON that does not parse); nothing was sent.</summary>
+internal sealed class UsageException(string message) : Exception(message);
+
 /// <summary>No answer from the node at all.</summary>
 internal sealed class NodeUnreachableException(Uri host, string reason) : Exception($"cannot reach the node at {host}: {reason}");
 
@@ -44,6 +47,16 @@ internal sealed class AdminClient : IDisposable
         using var content = body is null ? null : JsonContent.Create(body, options: AdminViews.Json);
         return JsonNode.Parse(await SendAsync(HttpMethod.Post, path, content, cancel)) ?? new JsonObject();
     }
+
+    /// <summary>Sends a JSON body as it is (a tenant's file): POST to add, PUT to replace.</summary>
+    public async Task<JsonNode> SendJsonAsync(HttpMethod method, string path, JsonNode body, CancellationToken cancel)
+    {
+        using var content = new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");
+        return JsonNode.Parse(await SendAsync(method, path, content, cancel)) ?? new JsonObject();
+    }
+
+    public async Task<JsonNode> DeleteAsync(string path, CancellationToken cancel) =>
+        JsonNode.Parse(await SendAsync(HttpMethod.Delete, path, content: null, cancel)) ?? new JsonObject();
 
     /// <summary>A text answer (the Prometheus scrape).</summary>
     public Task<string> GetTextAsync(string path, CancellationToken cancel) => SendAsync(HttpMethod.Get, path, content: null, cancel);

@@ -39,7 +39,15 @@ internal sealed record TenantLocation(string Tenant, string Shard, string Node);
 /// <param name="State">running, caught-up, paused, or silent (did not answer in time).</param>
 internal sealed record TenantView(
     string Tenant, string State, string? PausedBecause, string? Node, long EventsForwarded, long LinesRejected, double? LagSeconds,
-    int? CallsUsed, int? Budget, string? LastError, IReadOnlyList<StreamView>? Streams, IReadOnlyList<LogLine>? RecentLogs);
+    int? CallsUsed, int? Budget, string? LastError, IReadOnlyList<StreamView>? Streams, IReadOnlyList<LogLine>? RecentLogs, string? Source = null);
+
+/// <summary>A tenant added or updated through the API, as the node shows it back (secrets only said to be `set`).</summary>
+internal sealed record TenantConfigurationView(
+    string Tenant, string Status, string Source, Uri MimecastBaseUrl, string ClientId, string ClientSecret, IReadOnlyList<string> Streams, int PageSize,
+    TimeSpan PollInterval, int RateLimitCalls, TimeSpan RateLimitWindow, Uri IntakeUrl, string IntakeKey);
+
+/// <summary>The answer to remove.</summary>
+internal sealed record TenantRemoved(string Tenant, string Status);
 
 internal sealed record StreamView(
     string Stream, string Cursor, DateTimeOffset? LastListedAt, DateTimeOffset? NewestEventAt, bool CaughtUp, bool Delivering, int FilesDoneInPage);

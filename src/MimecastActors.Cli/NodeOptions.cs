@@ -85,6 +85,11 @@ internal sealed class NodeOptions
                 await work(new Invocation(parse, node, new Output(parse.GetValue(_json))), cancel);
                 return ExitCodes.Done;
             }
+            catch (UsageException e)
+            {
+                Output.Error(e.Message);
+                return ExitCodes.Usage;
+            }
             catch (NodeErrorException e)
             {
                 Output.Error(token is null && e.Status == 401 ? $"{e.Message}; give --token-file, --token or $MIMECASTCTL_TOKEN" : e.Message);

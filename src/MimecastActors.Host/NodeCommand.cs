@@ -47,7 +47,7 @@ public static class NodeCommand
 
         if (node.Tenants.Count == 0)
         {
-            await Console.Error.WriteLineAsync("mimecast-actors: no tenant is configured (Tenants); the node starts and waits.");
+            await Console.Error.WriteLineAsync("mimecast-actors: no tenant in the configuration (Tenants); the node runs those added through the admin API (mimecastctl tenant add).");
         }
 
         await using var app = MimecastNode.Build(builder, node);

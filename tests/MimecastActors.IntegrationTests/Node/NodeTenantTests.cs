@@ -52,7 +52,7 @@ public sealed class NodeTenantTests
 
         var callsBefore = rig.Simulator.Mimecast.Client("globex").Stats.SiemCalls;
         using var withoutGlobex = rig.StartNode(["acme"]);
-        await withoutGlobex.WaitForOutputAsync("Tenant globex is not configured on this node", TimeSpan.FromSeconds(30));
+        await withoutGlobex.WaitForOutputAsync("Tenant globex is neither in this node's configuration nor added through the admin API", TimeSpan.FromSeconds(30));
         await Task.Delay(TimeSpan.FromSeconds(6)); // longer than the poll interval: a running tenant would list again
         (await withoutGlobex.TerminateAsync(TimeSpan.FromSeconds(30))).Should().Be(0);
 
