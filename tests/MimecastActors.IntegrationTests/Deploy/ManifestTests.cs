@@ -18,7 +18,7 @@ public sealed partial class ManifestTests
     private const string DefaultDomain = "cluster.local";
     private const int DefaultSeeds = 3;
 
-    private static readonly string[] SecretKeys = ["ClientSecret", "IntakeKey", "ConnectionString", "Token", "Password"];
+    private static readonly string[] SecretKeys = ["ClientSecret", "IntakeKey", "ConnectionString", "Token", "Password", "Secrets__Key", "Secrets.Key"];
 
     private static IReadOnlyList<Manifest> Base => [.. DeployFiles.All.Where(m => m.File.StartsWith("deploy/base/", StringComparison.Ordinal))];
 
