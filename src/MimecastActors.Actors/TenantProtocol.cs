@@ -48,10 +48,18 @@ public static class TenantProtocol
     public sealed record StreamStatus(
         string Stream, string? Cursor, bool CaughtUp, bool Delivering, DateTimeOffset? NewestEventAt, int FilesDone, DateTimeOffset? LastListedAt = null);
 
+    /// <summary>How many of the latest lines set aside a status carries.</summary>
+    public const int RecentRejectedLines = 10;
+
+    /// <summary>A line set aside, without its content (that stays in the rejected-lines file of the node).</summary>
+    public sealed record RejectedLine(string Stream, string File, long Line, string Reason, string Detail, DateTimeOffset At);
+
     /// <param name="Node">The address of the node the tenant runs on.</param>
+    /// <param name="RecentlyRejected">The latest lines set aside since the tenant started on its node, oldest first.</param>
     public sealed record Status(
         string TenantId, bool Configured, string? PausedBecause, int CallsLeft, DateTimeOffset? RateLimitedUntil,
-        IReadOnlyList<StreamStatus> Streams, long EventsDelivered, long LinesRejected, string? LastError, string Node = "", int Budget = 0);
+        IReadOnlyList<StreamStatus> Streams, long EventsDelivered, long LinesRejected, string? LastError, string Node = "", int Budget = 0,
+        IReadOnlyList<RejectedLine>? RecentlyRejected = null);
 }
 
 /// <summary>How a puller paces itself; every figure has a reason in the design.</summary>

@@ -36,6 +36,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private DateTimeOffset _notBefore = DateTimeOffset.MinValue;
     private long _eventsDelivered;
     private long _linesRejected;
+    private readonly Queue<TenantProtocol.RejectedLine> _recentlyRejected = new();
     private string? _lastError;
     private bool _hosted;
     private int _generation;
@@ -367,7 +368,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             track = track with { OfferedThrough = result.OfferedThrough };
             foreach (var rejected in result.SetAside)
             {
-                _linesRejected++;
+                Remember(rejected);
                 PullerMetrics.LinesRejected.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(rejected.Stream));
                 _log.Warning("Tenant {0}: line {1} of {2} ({3}) set aside, {4}: {5}", _tenantId, rejected.Line, rejected.File, rejected.Stream, rejected.Reason, rejected.Detail);
             }
@@ -382,10 +383,10 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
                 break;
             case FileTruncated truncated when track.Truncations + 1 >= _services.Settings.TruncatedFileRetries:
                 // Read again and again it ends early: the unreadable tail is set aside, with its position, and the page goes on.
-                _linesRejected++;
                 PullerMetrics.LinesRejected.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(done.Stream));
-                _services.Rejected.Append(new RejectedRecord(_tenantId, done.Stream, done.File.Identity, truncated.LinesRead + 1, "Truncated",
-                    truncated.Reason, truncated.CompressedBytes, "", Now));
+                var tail = new RejectedRecord(_tenantId, done.Stream, done.File.Identity, truncated.LinesRead + 1, "Truncated", truncated.Reason, truncated.CompressedBytes, "", Now);
+                _services.Rejected.Append(tail);
+                Remember(tail);
                 _log.Warning("Tenant {0}: the tail of {1} ({2}) from line {3} is unreadable after {4} reads and set aside: {5}",
                     _tenantId, done.File.Identity, done.Stream, truncated.LinesRead + 1, track.Truncations + 1, truncated.Reason);
                 delivery.Files[done.File.Identity] = track with { ReadComplete = true, Truncations = track.Truncations + 1 };
@@ -470,10 +471,11 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
     private void OnEventSetAside(EventSetAside aside)
     {
-        _linesRejected++;
         PullerMetrics.LinesRejected.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(aside.Origin.Stream));
-        _services.Rejected.Append(new RejectedRecord(_tenantId, aside.Origin.Stream, aside.Origin.File, 0, "IntakeTooLarge", aside.Reason,
-            aside.Event.Length, RejectedLineFiles.Head(aside.Event), Now));
+        var record = new RejectedRecord(_tenantId, aside.Origin.Stream, aside.Origin.File, 0, "IntakeTooLarge", aside.Reason,
+            aside.Event.Length, RejectedLineFiles.Head(aside.Event), Now);
+        _services.Rejected.Append(record);
+        Remember(record);
         _log.Warning("Tenant {0}: an event of {1} (lines {2}-{3}) refused by the intake as too large is set aside: {4}",
             _tenantId, aside.Origin.File, aside.Origin.FirstLine, aside.Origin.LastLine, aside.Reason);
     }
@@ -520,11 +522,23 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         });
     }
 
+    /// <summary>Counts a line set aside and keeps the last few for the tenant's status (the file is on this node's disk; the status travels).</summary>
+    private void Remember(RejectedRecord rejected)
+    {
+        _linesRejected++;
+        _recentlyRejected.Enqueue(new TenantProtocol.RejectedLine(rejected.Stream, rejected.File, rejected.Line, rejected.Reason, rejected.Detail, rejected.At));
+        while (_recentlyRejected.Count > TenantProtocol.RecentRejectedLines)
+        {
+            _recentlyRejected.Dequeue();
+        }
+    }
+
     private TenantProtocol.Status Status() => new(
         _tenantId, _state.IsConfigured, _state.PausedBecause, _state.Budget.Remaining(Now), _state.RateLimitedUntil,
         [.. _state.Streams.Values.Select(s => new TenantProtocol.StreamStatus(
             s.Key, s.Cursor, s.CaughtUp, _deliveries.ContainsKey(s.Key), s.NewestEventAt, s.Page.FilesDone.Count, s.LastListedAt))],
-        _eventsDelivered, _linesRejected, _lastError, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString(), _state.Budget.Policy.Calls);
+        _eventsDelivered, _linesRejected, _lastError, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString(), _state.Budget.Policy.Calls,
+        [.. _recentlyRejected]);
 
     private sealed class Begin
     {

@@ -39,7 +39,11 @@ internal sealed record TenantLocation(string Tenant, string Shard, string Node);
 /// <param name="State">running, caught-up, paused, or silent (did not answer in time).</param>
 internal sealed record TenantView(
     string Tenant, string State, string? PausedBecause, string? Node, long EventsForwarded, long LinesRejected, double? LagSeconds,
-    int? CallsUsed, int? Budget, string? LastError, IReadOnlyList<StreamView>? Streams, IReadOnlyList<LogLine>? RecentLogs, string? Source = null);
+    int? CallsUsed, int? Budget, string? LastError, IReadOnlyList<StreamView>? Streams, IReadOnlyList<LogLine>? RecentLogs, string? Source = null,
+    IReadOnlyList<RejectedLineView>? RecentlyRejected = null);
+
+/// <summary>A line set aside (its content stays in the rejected-lines file on the tenant's node).</summary>
+internal sealed record RejectedLineView(string Stream, string File, long Line, string Reason, string Detail, DateTimeOffset At);
 
 /// <summary>A tenant added or updated through the API, as the node shows it back (secrets only said to be `set`).</summary>
 internal sealed record TenantConfigurationView(

@@ -15,7 +15,7 @@ internal static class TenantPalette
         node.SetAction(list, async (run, cancel) => run.Output.Print<List<TenantView>>(await run.Node.GetAsync("api/tenants", cancel), PrintList));
 
         var shown = TenantArgument();
-        var show = new Command("show", "One tenant in detail: its streams (last listing, newest event, caught up, delivering) and its last log lines.") { shown };
+        var show = new Command("show", "One tenant in detail: its streams (last listing, newest event, caught up, delivering), its latest lines set aside and its last log lines.") { shown };
         node.SetAction(show, async (run, cancel) => run.Output.Print<TenantView>(await run.Node.GetAsync(Path(run, shown), cancel), PrintDetail));
 
         var paused = TenantArgument();
@@ -207,6 +207,20 @@ internal static class TenantPalette
                 table.AddRow(
                     Output.Cell(stream.Stream), Output.Cell(stream.Cursor), Output.Cell(Output.Time(stream.LastListedAt)), Output.Cell(Output.Time(stream.NewestEventAt)),
                     Output.Cell(stream.CaughtUp ? "yes" : "no"), Output.Cell(stream.Delivering ? "yes" : "no"), Output.Cell(Output.Count(stream.FilesDoneInPage)));
+            }
+
+            Output.Write(table);
+        }
+
+        if (tenant.RecentlyRejected is { Count: > 0 } rejected)
+        {
+            Output.Line();
+            var table = Output.Table("Set aside at", "Stream", "File", "Line", "Reason", "Detail");
+            foreach (var line in rejected)
+            {
+                table.AddRow(
+                    Output.Cell(Output.Time(line.At)), Output.Cell(line.Stream), Output.Cell(line.File), Output.Cell(Output.Count(line.Line)),
+                    Output.Cell(line.Reason, Color.Yellow), Output.Cell(line.Detail));
             }
 
             Output.Write(table);

@@ -28,7 +28,7 @@ public sealed record MemberView(string Address, string Status, IReadOnlyList<str
 public sealed record TenantView(
     string Tenant, string State, string? PausedBecause, string? Node, long EventsForwarded, long LinesRejected, double? LagSeconds,
     int? CallsUsed, int? Budget, string? LastError, IReadOnlyList<StreamView>? Streams = null, IReadOnlyList<LogRing.LogLine>? RecentLogs = null,
-    string? Source = null)
+    string? Source = null, IReadOnlyList<TenantProtocol.RejectedLine>? RecentlyRejected = null)
 {
     public static TenantView Of(TenantProtocol.Status s)
     {
@@ -48,6 +48,7 @@ public sealed record TenantView(
         Streams = [.. s.Streams.Select(x => new StreamView(
             x.Stream, x.Cursor is null ? "start of retention" : "set", x.LastListedAt, x.NewestEventAt, x.CaughtUp, x.Delivering, x.FilesDone))],
         RecentLogs = logs,
+        RecentlyRejected = s.RecentlyRejected ?? [],
     };
 }
 

@@ -135,6 +135,12 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         rejected.Should().Contain(l => l.Contains("\"line\":11", StringComparison.Ordinal) && l.Contains("InvalidJson", StringComparison.Ordinal));
         rejected.Should().Contain(l => l.Contains("\"line\":21", StringComparison.Ordinal) && l.Contains("Oversize", StringComparison.Ordinal));
         rejected.Should().Contain(l => l.Contains("\"line\":51", StringComparison.Ordinal) && l.Contains("Truncated", StringComparison.Ordinal));
+
+        // The tenant's status names the lines it set aside (for `tenant show`), without their content.
+        var status = await puller.Ask<TenantProtocol.Status>(new TenantProtocol.GetStatus(Tenant));
+        status.LinesRejected.Should().Be(rejected.Length);
+        status.RecentlyRejected!.Select(r => (r.Stream, r.Line, r.Reason)).Should().BeEquivalentTo(
+            [("receipt", 11L, "InvalidJson"), ("receipt", 21L, "Oversize"), ("journal", 51L, "Truncated")]);
     }
 
     [Fact]
