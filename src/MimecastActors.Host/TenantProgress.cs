@@ -72,10 +72,11 @@ public static class TenantProgress
         return [.. (await Task.WhenAll(asks)).OfType<TenantProtocol.Status>()];
     }
 
-    /// <summary>Prints a block of lines every <paramref name="every"/> until cancelled.</summary>
+    /// <summary>Prints a block of lines every <paramref name="every"/> until cancelled: the configured tenants, and those added at runtime.</summary>
     public static async Task Report(ActorRegistry registry, StaticTenantDirectory tenants, TimeProvider time, TimeSpan every, TextWriter output, CancellationToken cancel)
     {
         var region = await registry.GetAsync<TenantRegion>(cancel);
+        var catalog = new TenantCatalog(tenants, await registry.GetAsync<TenantRegistryProxy>(cancel), TimeSpan.FromSeconds(2));
         var before = new Dictionary<string, long>(StringComparer.Ordinal);
         var last = time.GetUtcNow();
         while (!cancel.IsCancellationRequested)
@@ -90,10 +91,19 @@ public static class TenantProgress
             }
 
             var now = time.GetUtcNow();
-            foreach (var status in await AskAll(region, tenants.TenantIds, TimeSpan.FromSeconds(2)))
+            IEnumerable<string> all;
+            try
             {
-                var budget = tenants.Find(status.TenantId)?.Settings.RateLimit.Calls ?? 0;
-                await output.WriteLineAsync(Line(status, now, before.GetValueOrDefault(status.TenantId), now - last, budget));
+                all = (await catalog.AllAsync()).Keys.Order(StringComparer.Ordinal);
+            }
+            catch (RegistrySilentException)
+            {
+                all = tenants.TenantIds; // the configured ones at least
+            }
+
+            foreach (var status in await AskAll(region, all, TimeSpan.FromSeconds(2)))
+            {
+                await output.WriteLineAsync(Line(status, now, before.GetValueOrDefault(status.TenantId), now - last, status.Budget));
                 before[status.TenantId] = status.EventsDelivered;
             }
 
