@@ -4,9 +4,9 @@ namespace MimecastActors.Actors;
 
 /// <summary>
 /// Sends <see cref="TenantProtocol.Start"/> to every configured tenant through the region now and then. Starting a
-/// running tenant is a no-op; a tenant whose node died is started on a survivor at the next round. Remember-entities
-/// alone did not restart them when the lost node also held the shard coordinator (seen with Akka.NET 1.5.73 and the
-/// DData coordinator state), so the node does not rely on it alone.
+/// running tenant is a no-op; a tenant whose node died is started on a survivor at the next round, should
+/// remember-entities miss it. (Neither restarts anything while the shard coordinator waits for
+/// <c>Cluster.MinimumMembers</c> nodes to register: keep that a majority of the nodes.)
 /// </summary>
 public sealed class TenantKeeper : ReceiveActor, IWithTimers
 {

@@ -41,6 +41,9 @@ public sealed class ClusterConfig
     /// <summary>
     /// Added key: members that must have joined before any becomes Up. Tenants are placed only on Up members, so a
     /// cluster started all at once (a StatefulSet's replicas) spreads them at once instead of piling them on the first.
+    /// It is also akka.cluster.min-nr-of-members, which the shard coordinator waits for (registered regions) each time it
+    /// starts, after the loss of its node too: keep it at most a majority of the nodes, or the survivors of that loss
+    /// start none of the lost node's tenants.
     /// </summary>
     public int MinimumMembers { get; set; } = 1;
 

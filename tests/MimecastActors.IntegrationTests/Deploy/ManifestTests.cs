@@ -205,7 +205,10 @@ public sealed partial class ManifestTests
             set.ServiceName.Should().Be(service, $"{where}: the StatefulSet's serviceName must be the headless Service");
             set.Replicas.Should().BeGreaterThanOrEqualTo(1, $"{where}: replicas");
             var minimum = int.Parse(set.Value("Cluster__MinimumMembers") ?? "1", CultureInfo.InvariantCulture);
-            minimum.Should().BeInRange(1, set.Replicas, $"{where}: Cluster__MinimumMembers {minimum} must be at most the {set.Replicas} replicas, or the cluster never comes Up");
+            var majority = (set.Replicas / 2) + 1;
+            minimum.Should().BeInRange(1, majority,
+                $"{where}: Cluster__MinimumMembers {minimum} must be at most {majority}, the smallest majority of the {set.Replicas} replicas: the shard coordinator "
+                + "answers only once that many nodes have registered, also when it starts again after its node was lost");
             var seeds = int.Parse(set.Value("Cluster__StatefulSet__Seeds") ?? DefaultSeeds.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
             seeds.Should().BeGreaterThanOrEqualTo(1, $"{where}: Cluster__StatefulSet__Seeds");
             var port = set.Value("Cluster__Port");

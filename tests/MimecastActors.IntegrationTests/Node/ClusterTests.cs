@@ -31,10 +31,8 @@ public sealed class ClusterTests(ITestOutputHelper output)
         await cluster.AddRuntimeTenantsAsync(nodes[1]);
         await cluster.AwaitDeliveredAsync(0.25, nodes);
 
-        // KNOWN GAP (issue 5 stays open): when the node killed is the oldest, which holds the shard coordinator, the
-        // new coordinator sometimes never answers for the lost node's shards and their tenants do not resume (seen
-        // with DData and with persistence coordinator state, with and without remember-entities). Until that is
-        // fixed this test kills a node that does not hold the coordinator.
+        // A node that does not hold the shard coordinator: with MinimumMembers 3 of 3 a coordinator started on the two
+        // survivors would wait for a third region (see the next test, which loses the coordinator's node).
         var victim = await cluster.NotTheOldestAsync(nodes);
         nodes[victim].Kill();
         output.WriteLine($"killed node {victim + 1} at {cluster.Delivered():N0} events");
@@ -47,19 +45,26 @@ public sealed class ClusterTests(ITestOutputHelper output)
         cluster.NodesThatPulled().Should().HaveCount(3);
     }
 
-    [Fact(Skip = "Known gap (issue 5): losing the oldest node, which holds the shard coordinator, without warning sometimes leaves its tenants unstarted; see the note in the test above")]
+    [Fact]
     public async Task The_oldest_node_killed_mid_drain_hands_its_coordinator_and_its_tenants_to_the_survivors()
     {
-        await using var cluster = await Cluster.StartAsync(output);
+        // The shard coordinator answers GetShardHome only once Cluster.MinimumMembers (akka.cluster.min-nr-of-members)
+        // regions have registered with it, and it checks that again each time it starts on a new node. With 3 of 3 the
+        // coordinator started on the two survivors never answers for the lost node's shards; 2 of 3 (a majority, as
+        // in deploy/base) is what survives the loss of any one node.
+        await using var cluster = await Cluster.StartAsync(output, minimumMembers: 2);
         var nodes = cluster.StartNodes(3);
         await cluster.AddRuntimeTenantsAsync(nodes[1]);
         await cluster.AwaitDeliveredAsync(0.25, nodes);
 
         var oldest = await cluster.OldestAsync(nodes);
         nodes[oldest].Kill();
+        output.WriteLine($"killed node {oldest + 1} (the oldest) at {DateTime.UtcNow:HH:mm:ss.fff}, {cluster.Delivered():N0} events");
 
         await cluster.Rig.AwaitCompleteAsync(TimeSpan.FromMinutes(3), nodes[(oldest + 1) % 3]);
         cluster.AssertDuplicatesWithin(InFlightBound);
+        cluster.AssertBudgetsKept();
+        cluster.AssertNoTenantPulledFromTwoNodesAtOnce(); // the new coordinator did not start a tenant that still ran elsewhere
     }
 
     [Fact]
@@ -112,10 +117,13 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
         private readonly ITestOutputHelper _output;
 
-        private Cluster(NodeRig rig, ITestOutputHelper output)
+        private readonly int _minimumMembers;
+
+        private Cluster(NodeRig rig, ITestOutputHelper output, int minimumMembers)
         {
             Rig = rig;
             _output = output;
+            _minimumMembers = minimumMembers;
             Ports = [.. Enumerable.Range(0, 4).Select(_ => NodeRig.FreePort())];
         }
 
@@ -123,7 +131,9 @@ public sealed class ClusterTests(ITestOutputHelper output)
 
         public IReadOnlyList<int> Ports { get; }
 
-        public static async Task<Cluster> StartAsync(ITestOutputHelper output)
+        /// <param name="minimumMembers">Cluster.MinimumMembers: 3 holds all three Joining until each has joined, so the
+        /// tenants spread evenly at once (the tests that count the nodes a tenant ran on need that).</param>
+        public static async Task<Cluster> StartAsync(ITestOutputHelper output, int minimumMembers = 3)
         {
             // Many small files and a slow intake: the drain lasts long enough for nodes to die, restart and join in it.
             var scenario = ScenarioFile.Generated(Tenants, 20, EventsPerFile, TimeSpan.Zero, new RateLimitScenario());
@@ -131,7 +141,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
             var rig = await NodeRig.StartAsync(scenario, await PostgresServer.CreateDatabaseAsync("cluster"));
             rig.MimecastSettings["PageSize"] = 4;
             rig.Simulator.Intake.Latency = TimeSpan.FromMilliseconds(400);
-            return new Cluster(rig, output);
+            return new Cluster(rig, output, minimumMembers);
         }
 
         public List<NodeProcess> StartNodes(int count) => [.. Enumerable.Range(0, count).Select(StartNode)];
@@ -145,7 +155,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
                 ["Port"] = Ports[index],
                 ["SeedNodes"] = new JsonArray([.. Ports.Take(3).Select(p => JsonValue.Create($"akka.tcp://mimecast-actors@127.0.0.1:{p}"))]),
                 ["StableAfter"] = "00:00:05",
-                ["MinimumMembers"] = 3,
+                ["MinimumMembers"] = _minimumMembers,
             };
             configuration["Admin"] = new JsonObject { ["Urls"] = "http://127.0.0.1:0", ["Token"] = AdminToken };
             configuration["Sharding"] = new JsonObject { ["Shards"] = 30, ["EnsureTenantsEvery"] = "00:00:05", ["RebalanceInterval"] = "00:00:02" };

@@ -15,7 +15,7 @@ namespace MimecastActors.IntegrationTests.Node;
 /// </summary>
 public sealed class NodeRig : IAsyncDisposable
 {
-    private readonly List<NodeProcess> _nodes = [];
+    private readonly List<(string Name, NodeProcess Process)> _nodes = [];
 
     private NodeRig(SimulatorServer simulator, Scenario scenario, string folder)
     {
@@ -60,7 +60,7 @@ public sealed class NodeRig : IAsyncDisposable
         var file = Path.Combine(Folder, $"{name}.json");
         File.WriteAllText(file, configuration.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         var node = NodeProcess.Run(Folder, file);
-        _nodes.Add(node);
+        _nodes.Add((name, node));
         return node;
     }
 
@@ -143,10 +143,12 @@ public sealed class NodeRig : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var node in _nodes)
+        foreach (var (_, node) in _nodes)
         {
             node.Dispose();
         }
+
+        KeepLogs();
 
         await Simulator.DisposeAsync();
         SqliteConnection.ClearAllPools();
@@ -157,6 +159,22 @@ public sealed class NodeRig : IAsyncDisposable
         catch (IOException)
         {
             // A file still held open by a dying process: the OS cleans temp folders.
+        }
+    }
+
+    /// <summary>With MIMECAST_NODE_LOGS set to a folder, every node's whole output is written there (one file per process).</summary>
+    private void KeepLogs()
+    {
+        if (Environment.GetEnvironmentVariable("MIMECAST_NODE_LOGS") is not { Length: > 0 } logs)
+        {
+            return;
+        }
+
+        var run = Path.Combine(logs, $"{DateTime.UtcNow:yyyyMMdd-HHmmss}-{Path.GetFileName(Folder)}");
+        Directory.CreateDirectory(run);
+        for (var i = 0; i < _nodes.Count; i++)
+        {
+            File.WriteAllLines(Path.Combine(run, $"{i + 1:D2}-{_nodes[i].Name}.log"), _nodes[i].Process.Output);
         }
     }
 
