@@ -97,6 +97,7 @@ public sealed class ClusterTests(ITestOutputHelper output)
     {
         await using var cluster = await Cluster.StartAsync(output);
         var nodes = cluster.StartNodes(3);
+        await cluster.AddRuntimeTenantsAsync(nodes[0]);
         await cluster.AwaitDeliveredAsync(0.02, nodes);
 
         var fourth = cluster.StartNode(3);
