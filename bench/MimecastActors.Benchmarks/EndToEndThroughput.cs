@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
+using MimecastActors.Domain;
 using MimecastActors.Sekoia;
 using MimecastActors.Simulator;
 using MimecastActors.Simulator.Mimecast;
@@ -255,7 +256,12 @@ internal static class EndToEndThroughput
         node.BeginErrorReadLine();
         try
         {
-            await started.Task.WaitAsync(TimeSpan.FromSeconds(120));
+            // A node that refuses to start exits at once: stop waiting then, not after the timeout.
+            await Task.WhenAny(started.Task, node.WaitForExitAsync()).WaitAsync(TimeSpan.FromSeconds(120));
+            if (!started.Task.IsCompleted)
+            {
+                throw new InvalidOperationException($"the node exited with code {node.ExitCode} before it started (its output is above)");
+            }
         }
         catch (TimeoutException)
         {
@@ -369,6 +375,7 @@ internal static class EndToEndThroughput
             ["Cluster:Port"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Admin:Urls"] = "http://127.0.0.1:0",
             ["Persistence:Provider"] = "Sqlite",
+            ["Secrets:Key"] = SecretBox.NewKey(),
             ["Persistence:ConnectionString"] = $"Data Source={Path.Combine(folder, "node.db")}",
             ["RejectedLines:Folder"] = Path.Combine(folder, "rejected"),
             ["Serilog:MinimumLevel:Default"] = "Warning",
