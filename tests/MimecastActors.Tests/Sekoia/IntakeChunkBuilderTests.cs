@@ -134,6 +134,30 @@ public sealed class IntakeChunkBuilderTests
     }
 
     [Fact]
+    public void Every_byte_that_needs_escaping_is_escaped_wherever_it_falls_in_a_block()
+    {
+        // The escaper works 32 bytes at a time with a scalar tail: put each special byte at every offset of
+        // events that end inside, at and after a block boundary, and read each back as the intake does.
+        var specials = Enumerable.Range(0, 0x20).Select(b => (char)b).Concat(['"', '\\']).ToList();
+        foreach (var length in new[] { 1, 31, 32, 33, 64, 70, 100 })
+        {
+            foreach (var special in specials)
+            {
+                using var builder = new IntakeChunkBuilder(Key, maxEvents: length);
+                var events = Enumerable.Range(0, length)
+                    .Select(at => new string('é', at % 3) + new string('a', at) + special + new string('z', length - at))
+                    .ToList();
+                foreach (var e in events)
+                {
+                    builder.TryAdd(ChunkBodies.Utf8(e)).Should().Be(ChunkAddResult.Added);
+                }
+
+                ChunkBodies.Parse(builder.Seal()).Events.Should().Equal(events);
+            }
+        }
+    }
+
+    [Fact]
     public void Sealing_an_empty_chunk_is_a_mistake()
     {
         using var builder = new IntakeChunkBuilder(Key);
