@@ -19,6 +19,8 @@ public sealed record FileForwarded(BatchFileOutcome Outcome, long OfferedThrough
 /// accepted: the forwarder's window is the only buffer, so a slow intake slows the reading. Rejected lines are
 /// set aside before the chunk that follows them is offered, so the checkpoint never passes a line that is neither
 /// delivered nor recorded. Runs as a task beside the puller; the puller hears the result.
+/// A read holds a place of the node-wide read gate while it reads and builds, and gives it up while its forwarder
+/// is full, so a tenant whose intake is down never keeps other tenants from reading.
 /// </summary>
 public sealed class FileForwarding : IBatchLineSink
 {
@@ -31,13 +33,16 @@ public sealed class FileForwarding : IBatchLineSink
     private readonly IRejectedLineStore _rejected;
     private readonly IntakeChunkBuilder _chunk;
     private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _readGate;
+    private bool _holdsReadPlace;
     private long _offeredThrough;
     private long _lastEventLine;
     private long? _newestMs;
     private readonly List<RejectedRecord> _setAside = [];
 
-    private FileForwarding(string tenant, string stream, BatchFileRef file, long skip, IActorRef forwarder, IRejectedLineStore rejected, IntakeChunkBuilder chunk, TimeProvider time)
+    private FileForwarding(string tenant, string stream, BatchFileRef file, long skip, IActorRef forwarder, IRejectedLineStore rejected, IntakeChunkBuilder chunk, SemaphoreSlim readGate, TimeProvider time)
     {
+        _readGate = readGate;
         _tenant = tenant;
         _stream = stream;
         _file = file;
@@ -51,15 +56,23 @@ public sealed class FileForwarding : IBatchLineSink
 
     public static async Task<FileForwarded> RunAsync(
         string tenant, string stream, BatchFileRef file, long skip, BatchFileReader reader, SekoiaIntakeClient intake,
-        IActorRef forwarder, IRejectedLineStore rejected, TimeProvider time, CancellationToken cancel)
+        IActorRef forwarder, IRejectedLineStore rejected, SemaphoreSlim readGate, TimeProvider time, CancellationToken cancel)
     {
         using var chunk = intake.CreateChunkBuilder();
-        var forwarding = new FileForwarding(tenant, stream, file, skip, forwarder, rejected, chunk, time);
-        var outcome = await reader.ReadAsync(file, skip, forwarding, cancel);
+        var forwarding = new FileForwarding(tenant, stream, file, skip, forwarder, rejected, chunk, readGate, time);
+        try
+        {
+            await forwarding.TakeReadPlaceAsync(cancel);
+            var outcome = await reader.ReadAsync(file, skip, forwarding, cancel);
 
-        // Whatever ended the read, the lines handed over were whole and checked: offer them, and the next read starts after.
-        await forwarding.OfferAsync(cancel);
-        return new FileForwarded(outcome, forwarding._offeredThrough, forwarding._setAside);
+            // Whatever ended the read, the lines handed over were whole and checked: offer them, and the next read starts after.
+            await forwarding.OfferAsync(cancel, readOn: false);
+            return new FileForwarded(outcome, forwarding._offeredThrough, forwarding._setAside);
+        }
+        finally
+        {
+            forwarding.GiveReadPlaceUp();
+        }
     }
 
     public async ValueTask OnEventAsync(ReadOnlyMemory<byte> line, long lineNumber, CancellationToken cancel)
@@ -98,7 +111,7 @@ public sealed class FileForwarding : IBatchLineSink
         _setAside.Add(record with { Head = "" }); // the head is in the file; the puller only counts and logs
     }
 
-    private async Task OfferAsync(CancellationToken cancel)
+    private async Task OfferAsync(CancellationToken cancel, bool readOn = true)
     {
         if (_chunk.EventCount == 0)
         {
@@ -108,9 +121,30 @@ public sealed class FileForwarding : IBatchLineSink
         var newest = _newestMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
         var origin = new ChunkOrigin(_stream, _file.Identity, _offeredThrough + 1, _lastEventLine, newest);
         PullerMetrics.EventsRead.Add(_chunk.EventCount, PullerMetrics.Tenant(_tenant), PullerMetrics.Stream(_stream));
-        await _forwarder.Ask<Accepted>(new Offer(_chunk.Seal(), origin), cancel);
+        var offer = new Offer(_chunk.Seal(), origin);
+        GiveReadPlaceUp();
+        await _forwarder.Ask<Accepted>(offer, cancel);
         _offeredThrough = _lastEventLine;
         _newestMs = null;
+        if (readOn)
+        {
+            await TakeReadPlaceAsync(cancel);
+        }
+    }
+
+    private async Task TakeReadPlaceAsync(CancellationToken cancel)
+    {
+        await _readGate.WaitAsync(cancel);
+        _holdsReadPlace = true;
+    }
+
+    private void GiveReadPlaceUp()
+    {
+        if (_holdsReadPlace)
+        {
+            _holdsReadPlace = false;
+            _readGate.Release();
+        }
     }
 
     /// <summary>The event's `timestamp` (epoch milliseconds, a number or a string of digits), found without parsing the event.</summary>

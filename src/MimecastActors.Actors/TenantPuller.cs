@@ -350,7 +350,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         }
 
         delivery.Reading = next.Identity;
-        FileForwarding.RunAsync(_tenantId, stream, next, track.OfferedThrough, _services.Reader, _intake!, _forwarder, _services.Rejected, _services.Time, _reading.Token)
+        FileForwarding.RunAsync(_tenantId, stream, next, track.OfferedThrough, _services.Reader, _intake!, _forwarder, _services.Rejected, _services.ReadGate, _services.Time, _reading.Token)
             .PipeTo(Self, success: result => new FileDone(stream, next, delivery.Generation, result), failure: e => new FileDone(stream, next, delivery.Generation, null, e));
     }
 

@@ -59,6 +59,7 @@ public static class MimecastNode
             sp.GetRequiredService<SekoiaIntakeClientFactory>(),
             new RejectedLineFiles(node.RejectedLines.Folder),
             new SemaphoreSlim(node.Forwarding.MaxConcurrentIntakeRequests),
+            new SemaphoreSlim(node.Forwarding.MaxConcurrentFileReads),
             TimeProvider.System,
             PullerSettings.Default with
             {

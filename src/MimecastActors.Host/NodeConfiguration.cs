@@ -107,12 +107,15 @@ public sealed class ShardingConfig
     public TimeSpan RebalanceInterval { get; set; } = TimeSpan.FromSeconds(10);
 }
 
-/// <summary>Added key: how much a tenant may have in flight to its intake, and how many intake requests a node runs at once.</summary>
+/// <summary>Added key: how much a tenant may have in flight to its intake, and how many intake requests and file reads a node runs at once.</summary>
 public sealed class ForwardingConfig
 {
     public int MaxChunksInFlight { get; set; } = 2;
 
     public int MaxConcurrentIntakeRequests { get; set; } = 32;
+
+    /// <summary>Batch files read at once, all tenants together: each read builds a chunk of up to 9 MiB.</summary>
+    public int MaxConcurrentFileReads { get; set; } = 16;
 }
 
 /// <summary>Added key: how long to wait after a failure (listing, file, intake), doubling up to the maximum.</summary>

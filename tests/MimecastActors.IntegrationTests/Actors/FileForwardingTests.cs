@@ -1,0 +1,84 @@
+using Akka.TestKit;
+
+using MimecastActors.Actors;
+using MimecastActors.IntegrationTests.Mimecast;
+using MimecastActors.IntegrationTests.Sekoia;
+using MimecastActors.Mimecast;
+
+using static MimecastActors.Actors.ForwarderProtocol;
+
+namespace MimecastActors.IntegrationTests.Actors;
+
+/// <summary>Reading a batch file into chunks for a forwarder (here a probe), over real HTTP from the simulator, under the node-wide read gate.</summary>
+public sealed class FileForwardingTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifetime
+{
+    private readonly string _rejected = Directory.CreateTempSubdirectory("mimecast-forwarding-").FullName;
+    private MimecastHarness _mimecast = null!;
+    private IntakeHarness _intake = null!;
+    private IReadOnlyList<BatchFileRef> _files = [];
+
+    public async Task InitializeAsync()
+    {
+        _mimecast = await MimecastHarness.StartAsync();
+        _intake = await IntakeHarness.StartAsync(o => o.MaxEventsPerChunk = 5); // a file of 20 events is 4 chunks
+        _files = (await MimecastHarness.Page(_mimecast.Client(), new BatchQuery(["receipt"]))).Files;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _intake.DisposeAsync();
+        await _mimecast.DisposeAsync();
+        Directory.Delete(_rejected, recursive: true);
+    }
+
+    private Task<FileForwarded> Forward(int file, TestProbe forwarder, SemaphoreSlim readGate, CancellationToken cancel = default) =>
+        FileForwarding.RunAsync("acme", "receipt", _files[file], 0, _mimecast.Reader, _intake.Client, forwarder.Ref,
+            new RejectedLineFiles(_rejected), readGate, TimeProvider.System, cancel);
+
+    private static async Task<FileForwarded> AcceptAll(TestProbe forwarder, Task<FileForwarded> reading)
+    {
+        for (var chunk = 0; chunk < 4; chunk++)
+        {
+            var offer = forwarder.ExpectMsg<Offer>(TimeSpan.FromSeconds(10));
+            offer.Chunk.EventCount.Should().Be(5);
+            forwarder.Reply(new Accepted(offer.Origin));
+        }
+
+        return await reading.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task A_file_is_read_only_when_the_read_gate_has_room()
+    {
+        using var gate = new SemaphoreSlim(1);
+        await gate.WaitAsync(); // another read holds the only place
+        var forwarder = CreateTestProbe();
+
+        var reading = Forward(0, forwarder, gate);
+        forwarder.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        gate.Release();
+
+        (await AcceptAll(forwarder, reading)).OfferedThrough.Should().Be(20);
+        gate.CurrentCount.Should().Be(1, "a finished read gives its place back");
+    }
+
+    [Fact]
+    public async Task A_read_waiting_for_a_full_forwarder_gives_its_place_up_so_other_tenants_read_on()
+    {
+        using var gate = new SemaphoreSlim(1);
+        using var cancel = new CancellationTokenSource();
+        var stuck = CreateTestProbe(); // a forwarder whose intake is down: it never accepts
+        var healthy = CreateTestProbe();
+
+        var waiting = Forward(0, stuck, gate, cancel.Token);
+        stuck.ExpectMsg<Offer>(TimeSpan.FromSeconds(10));
+        AwaitCondition(() => gate.CurrentCount == 1, TimeSpan.FromSeconds(5));
+
+        (await AcceptAll(healthy, Forward(1, healthy, gate))).OfferedThrough.Should().Be(20);
+
+        // The stuck read ends when its tenant stops; it neither holds nor frees a place twice.
+        await cancel.CancelAsync();
+        await waiting.Invoking(w => w.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<OperationCanceledException>();
+        gate.CurrentCount.Should().Be(1);
+    }
+}
