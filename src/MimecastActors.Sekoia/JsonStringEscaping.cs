@@ -5,10 +5,10 @@ using System.Runtime.Intrinsics;
 namespace MimecastActors.Sekoia;
 
 /// <summary>
-/// Writes UTF-8 text as the inside of a JSON string, escaping only what JSON requires: quotes, backslashes and
-/// control characters. Everything else, non-ASCII included, is copied as it is (valid UTF-8 is valid JSON text), so
-/// the runs between escapes are bulk copies found with a vectorised search; <c>JavaScriptEncoder</c> looks at every
-/// character and was the costliest step of building a chunk.
+/// Escaping UTF-8 text as the inside of a JSON string, only what JSON requires: quotes, backslashes and control
+/// characters. Everything else, non-ASCII included, is copied as it is (valid UTF-8 is valid JSON text), so the runs
+/// between escapes are bulk copies; <c>JavaScriptEncoder</c> looks at every character and was the costliest step of
+/// building a chunk.
 /// </summary>
 internal static class JsonStringEscaping
 {
@@ -29,6 +29,10 @@ internal static class JsonStringEscaping
         (Vector256.Equals(bytes, Vector256.Create((byte)'"'))
             | Vector256.Equals(bytes, Vector256.Create((byte)'\\'))
             | Vector256.LessThan(bytes, Vector256.Create((byte)0x20))).ExtractMostSignificantBits();
+
+    /// <summary>Whether JSON requires this byte to be escaped inside a string.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool IsSpecial(byte b) => b < 0x20 || b == (byte)'"' || b == (byte)'\\';
 
     /// <summary>Writes the escape of one byte found by <see cref="IndexOfSpecial"/>; returns the bytes written (2 or 6).</summary>
     public static int WriteEscape(byte special, Span<byte> destination)

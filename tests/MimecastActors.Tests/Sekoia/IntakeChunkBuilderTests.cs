@@ -158,6 +158,24 @@ public sealed class IntakeChunkBuilderTests
     }
 
     [Fact]
+    public void Events_dense_with_bytes_to_escape_read_back_unchanged() =>
+        // Several escapes in one block, short and six-byte ones mixed, runs across block boundaries.
+        Gen.OneOf(Gen.Char['\0', '\u001f'], Gen.OneOf(Gen.Const('"'), Gen.Const('\\')), Gen.Char['a', 'z'], Gen.OneOf(Gen.Const('é'), Gen.Const('日')))
+            .Array[0, 200].Select(c => new string(c)).Array[1, 8]
+            .Sample(
+                events =>
+                {
+                    using var builder = new IntakeChunkBuilder(Key);
+                    foreach (var e in events)
+                    {
+                        builder.TryAdd(ChunkBodies.Utf8(e)).Should().Be(ChunkAddResult.Added);
+                    }
+
+                    ChunkBodies.Parse(builder.Seal()).Events.Should().Equal(events);
+                },
+                iter: 5_000);
+
+    [Fact]
     public void Sealing_an_empty_chunk_is_a_mistake()
     {
         using var builder = new IntakeChunkBuilder(Key);
