@@ -139,9 +139,13 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
             return;
         }
 
-        var rest = acknowledged > 0
-            ? job with { Chunk = job.Chunk.Skip(acknowledged), AlreadyAcknowledged = job.AlreadyAcknowledged + acknowledged, Attempts = attempts }
-            : job with { Attempts = attempts };
+        var rest = job with { Attempts = attempts };
+        if (acknowledged > 0)
+        {
+            rest = job with { Chunk = job.Chunk.Skip(acknowledged), AlreadyAcknowledged = job.AlreadyAcknowledged + acknowledged, Attempts = attempts };
+            job.Chunk.Dispose(); // the rest is a copy
+        }
+
         if (delay <= TimeSpan.Zero)
         {
             Self.Tell(rest);
@@ -152,8 +156,10 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>The chunk's journey ended (acknowledged or refused, and its request finished): its buffer goes back to the pool.</summary>
     private void Done(Send job)
     {
+        job.Chunk.Dispose();
         _inFlight--;
         _bytesHeld -= job.Bytes;
         PullerMetrics.InFlight(-1, -job.Bytes);
@@ -172,7 +178,8 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        // Chunks still held leave with the forwarder (the next owner of the tenant sends them again).
+        // Chunks still held leave with the forwarder (the next owner of the tenant sends them again); their buffers
+        // are left to the garbage collector, since a request may still be reading one.
         PullerMetrics.InFlight(-_inFlight, -_bytesHeld);
 
         base.PostStop();

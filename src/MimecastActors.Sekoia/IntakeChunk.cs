@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace MimecastActors.Sekoia;
@@ -5,22 +6,30 @@ namespace MimecastActors.Sekoia;
 /// <summary>
 /// A sealed, immutable <c>/batch</c> body and where each of its events starts, so that it can be split or sliced
 /// without escaping anything again (on a 413, or to resend only what the intake did not acknowledge).
+/// A sealed chunk's body is a buffer of the shared pool (a chunk is megabytes: allocating each one left the large
+/// object heap hundreds of megabytes of garbage); whoever ends its journey disposes it to give the buffer back.
 /// </summary>
-public sealed class IntakeChunk
+public sealed class IntakeChunk : IDisposable
 {
     private readonly byte[] _body;
+    private readonly int _length;
     private readonly int _prefixLength;
     private readonly int[] _starts;
+    private readonly bool _pooled;
+    private int _disposed;
 
-    internal IntakeChunk(byte[] body, int prefixLength, int[] starts)
+    /// <param name="pooled">The body was rented from <see cref="ArrayPool{T}.Shared"/> and goes back there on dispose.</param>
+    internal IntakeChunk(byte[] body, int length, int prefixLength, int[] starts, bool pooled = false)
     {
         _body = body;
+        _length = length;
         _prefixLength = prefixLength;
         _starts = starts;
+        _pooled = pooled;
     }
 
     /// <summary>The uncompressed request body: <c>{"intake_key":"…","jsons":[…]}</c>.</summary>
-    public ReadOnlyMemory<byte> Body => _body;
+    public ReadOnlyMemory<byte> Body => Bytes.AsMemory(0, _length);
 
     public int EventCount => _starts.Length;
 
@@ -53,8 +62,8 @@ public sealed class IntakeChunk
         var from = _starts[start];
         var to = EventEnd(start + count - 1);
         var body = new byte[_prefixLength + (to - from) + IntakeBody.Suffix.Length];
-        _body.AsSpan(0, _prefixLength).CopyTo(body);
-        _body.AsSpan(from, to - from).CopyTo(body.AsSpan(_prefixLength));
+        Bytes.AsSpan(0, _prefixLength).CopyTo(body);
+        Bytes.AsSpan(from, to - from).CopyTo(body.AsSpan(_prefixLength));
         IntakeBody.Suffix.CopyTo(body.AsSpan(body.Length - IntakeBody.Suffix.Length));
         var starts = new int[count];
         for (var i = 0; i < count; i++)
@@ -62,7 +71,7 @@ public sealed class IntakeChunk
             starts[i] = _starts[start + i] - from + _prefixLength;
         }
 
-        return new IntakeChunk(body, _prefixLength, starts);
+        return new IntakeChunk(body, body.Length, _prefixLength, starts);
     }
 
     /// <summary>The original bytes of one event, e.g. to set aside an event the intake refused.</summary>
@@ -70,19 +79,40 @@ public sealed class IntakeChunk
     {
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, EventCount);
-        var reader = new Utf8JsonReader(_body.AsSpan(_starts[index], EventEnd(index) - _starts[index]));
+        var reader = new Utf8JsonReader(Bytes.AsSpan(_starts[index], EventEnd(index) - _starts[index]));
         reader.Read();
         var value = new byte[reader.ValueSpan.Length];
         var written = reader.CopyString(value);
         return value[..written];
     }
 
-    public override string ToString() => $"IntakeChunk({EventCount} events, {_body.Length} bytes)";
+    /// <summary>
+    /// Gives a pooled body back: once the intake acknowledged or refused the chunk, never while a request may still
+    /// read it. Slices are copies and stay usable. A disposed chunk refuses to be read.
+    /// </summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0 && _pooled)
+        {
+            ArrayPool<byte>.Shared.Return(_body);
+        }
+    }
+
+    public override string ToString() => $"IntakeChunk({EventCount} events, {_length} bytes)";
 
     /// <summary>Whether this chunk was built for the intake key whose body prefix is given.</summary>
-    internal bool HasPrefix(ReadOnlySpan<byte> prefix) => _body.AsSpan(0, _prefixLength).SequenceEqual(prefix);
+    internal bool HasPrefix(ReadOnlySpan<byte> prefix) => Bytes.AsSpan(0, _prefixLength).SequenceEqual(prefix);
+
+    private byte[] Bytes
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            return _body;
+        }
+    }
 
     /// <summary>One past the closing quote of an event: the comma that follows it, or the closing <c>]</c>.</summary>
     private int EventEnd(int index) =>
-        index + 1 < _starts.Length ? _starts[index + 1] - 1 : _body.Length - IntakeBody.Suffix.Length;
+        index + 1 < _starts.Length ? _starts[index + 1] - 1 : _length - IntakeBody.Suffix.Length;
 }

@@ -104,7 +104,10 @@ public sealed class IntakeChunkBuilder : IDisposable
         return ChunkAddResult.Added;
     }
 
-    /// <summary>Hands the events added so far over as a chunk (its own copy of the body) and starts an empty one.</summary>
+    /// <summary>
+    /// Hands the events added so far over as a chunk, with the buffer they were built in (dispose the chunk to give
+    /// it back to the pool), and starts an empty one in a buffer of the same size.
+    /// </summary>
     public IntakeChunk Seal()
     {
         ObjectDisposedException.ThrowIf(_length < 0, this);
@@ -113,10 +116,11 @@ public sealed class IntakeChunkBuilder : IDisposable
             throw new InvalidOperationException("An intake chunk needs at least one event.");
         }
 
-        var body = new byte[BodyBytes];
-        _buffer.AsSpan(0, _length).CopyTo(body);
-        IntakeBody.Suffix.CopyTo(body.AsSpan(_length));
-        var chunk = new IntakeChunk(body, _prefix.Length, [.. _starts]);
+        Reserve(_length, IntakeBody.Suffix.Length);
+        IntakeBody.Suffix.CopyTo(_buffer.AsSpan(_length));
+        var chunk = new IntakeChunk(_buffer, BodyBytes, _prefix.Length, [.. _starts], pooled: true);
+        _buffer = ArrayPool<byte>.Shared.Rent(_buffer.Length);
+        _prefix.CopyTo(_buffer, 0);
         _starts.Clear();
         _length = _prefix.Length;
         return chunk;

@@ -176,6 +176,26 @@ public sealed class IntakeChunkBuilderTests
                 iter: 5_000);
 
     [Fact]
+    public void A_sealed_chunk_keeps_its_body_while_the_builder_goes_on_and_refuses_to_be_read_once_disposed()
+    {
+        using var builder = new IntakeChunkBuilder(Key);
+        builder.TryAdd("{\"a\":1}"u8);
+        var first = builder.Seal();
+        var before = first.Body.ToArray();
+
+        builder.TryAdd("{\"b\":2222222222}"u8);
+        using var second = builder.Seal();
+        first.Body.ToArray().Should().Equal(before, "the builder hands its buffer over and builds on in another");
+        var slice = second.Slice(0, 1);
+
+        first.Dispose();
+        first.Dispose(); // once is enough; twice is harmless
+        first.Invoking(c => c.Body).Should().Throw<ObjectDisposedException>();
+        ChunkBodies.Parse(second).Events.Should().Equal("{\"b\":2222222222}");
+        ChunkBodies.Parse(slice).Events.Should().Equal("{\"b\":2222222222}");
+    }
+
+    [Fact]
     public void Sealing_an_empty_chunk_is_a_mistake()
     {
         using var builder = new IntakeChunkBuilder(Key);
