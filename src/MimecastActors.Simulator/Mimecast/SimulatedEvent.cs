@@ -13,8 +13,33 @@ public static class SimulatedEvent
 
     private static ReadOnlySpan<byte> IdentityFieldUtf8 => "_simId"u8;
 
+    private static ReadOnlySpan<byte> EscapedIdentityPrefix => "{\\\"_simId\\\":\\\""u8;
+
     public static string Identity(string clientId, string type, int fileIndex, int line) =>
         $"{clientId}:{SiemEventTypes.Slug(type)}:{fileIndex}:{line}";
+
+    /// <summary>
+    /// Reads the identity of one event from its escaped form inside a JSON string (as the intake receives it),
+    /// without unescaping the event: false unless the event starts with the identity, unescaped.
+    /// </summary>
+    public static bool TryReadEscapedIdentity(ReadOnlySpan<byte> escaped, out string identity)
+    {
+        identity = "";
+        if (!escaped.StartsWith(EscapedIdentityPrefix))
+        {
+            return false;
+        }
+
+        var value = escaped[EscapedIdentityPrefix.Length..];
+        var end = value.IndexOf((byte)'\\');
+        if (end <= 0 || !value[end..].StartsWith("\\\""u8))
+        {
+            return false; // an escape inside the identity, or no closing quote: let the full reader decide
+        }
+
+        identity = Encoding.UTF8.GetString(value[..end]);
+        return true;
+    }
 
     /// <summary>Reads the identity of one event (UTF-8 JSON); false if it has none or is not a JSON object.</summary>
     public static bool TryReadIdentity(ReadOnlySpan<byte> json, out string identity)

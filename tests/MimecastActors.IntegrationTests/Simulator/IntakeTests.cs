@@ -29,6 +29,24 @@ public sealed class IntakeTests
     }
 
     [Fact]
+    public async Task Identities_are_read_alike_whether_or_not_they_hold_escapes_and_event_ids_never_repeat()
+    {
+        await using var sim = await SimulatorHttp.StartAsync();
+        var ids = new List<string>();
+        foreach (var batch in new[] { new[] { "plain", "qu\\\"ote", "back\\\\slash" }, ["é\\u00e9", "plain"] })
+        {
+            using var response = await sim.Http.PostAsync("batch", SimulatorHttp.IntakeBody(SimulatorHttp.IntakeKey, batch.Select(Event)));
+            using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            ids.AddRange(body.RootElement.GetProperty("event_ids").EnumerateArray().Select(e => e.GetString()!));
+        }
+
+        var record = sim.Server.Intake.Record(SimulatorHttp.IntakeKey);
+        record.Identities.Should().BeEquivalentTo("plain", "qu\"ote", "back\\slash", "éé");
+        record.Stats.Duplicates.Should().Be(1);
+        ids.Should().HaveCount(5).And.OnlyHaveUniqueItems().And.AllSatisfy(id => Guid.TryParse(id, out _).Should().BeTrue());
+    }
+
+    [Fact]
     public async Task Duplicates_unidentified_and_oversize_events_are_counted()
     {
         await using var sim = await SimulatorHttp.StartAsync();
