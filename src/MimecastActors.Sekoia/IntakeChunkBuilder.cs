@@ -21,7 +21,8 @@ public sealed class IntakeChunkBuilder : IDisposable
     private readonly int _maxBodyBytes;
     private readonly int _maxEvents;
     private readonly List<int> _starts = [];
-    private byte[] _buffer;
+    private byte[] _buffer = [];
+    private int _nextBufferBytes;
     private int _length;
 
     /// <param name="intakeKey">Written once into every body; never logged.</param>
@@ -36,8 +37,7 @@ public sealed class IntakeChunkBuilder : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEvents, 1);
         _maxBodyBytes = maxBodyBytes;
         _maxEvents = maxEvents;
-        _buffer = ArrayPool<byte>.Shared.Rent(Math.Max(_prefix.Length + 64, Math.Min(maxBodyBytes, InitialBufferBytes)));
-        _prefix.CopyTo(_buffer, 0);
+        _nextBufferBytes = Math.Max(_prefix.Length + 64, Math.Min(maxBodyBytes, InitialBufferBytes));
         _length = _prefix.Length;
     }
 
@@ -83,6 +83,13 @@ public sealed class IntakeChunkBuilder : IDisposable
             return Full();
         }
 
+        if (_buffer.Length == 0)
+        {
+            // Rented only when the first event comes: a sealed chunk waiting for its forwarder holds one buffer, not two.
+            _buffer = ArrayPool<byte>.Shared.Rent(_nextBufferBytes);
+            _prefix.CopyTo(_buffer, 0);
+        }
+
         var position = _length;
         Reserve(position, separator + utf8Event.Length + 2);
         if (separator > 0)
@@ -106,7 +113,7 @@ public sealed class IntakeChunkBuilder : IDisposable
 
     /// <summary>
     /// Hands the events added so far over as a chunk, with the buffer they were built in (dispose the chunk to give
-    /// it back to the pool), and starts an empty one in a buffer of the same size.
+    /// it back to the pool), and starts an empty one; the next event rents a buffer of the same size.
     /// </summary>
     public IntakeChunk Seal()
     {
@@ -119,8 +126,8 @@ public sealed class IntakeChunkBuilder : IDisposable
         Reserve(_length, IntakeBody.Suffix.Length);
         IntakeBody.Suffix.CopyTo(_buffer.AsSpan(_length));
         var chunk = new IntakeChunk(_buffer, BodyBytes, _prefix.Length, [.. _starts], pooled: true);
-        _buffer = ArrayPool<byte>.Shared.Rent(_buffer.Length);
-        _prefix.CopyTo(_buffer, 0);
+        _nextBufferBytes = _buffer.Length;
+        _buffer = [];
         _starts.Clear();
         _length = _prefix.Length;
         return chunk;
@@ -131,7 +138,11 @@ public sealed class IntakeChunkBuilder : IDisposable
         if (_length >= 0)
         {
             _length = -1;
-            ArrayPool<byte>.Shared.Return(_buffer);
+            if (_buffer.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer);
+            }
+
             _buffer = [];
         }
     }
