@@ -93,6 +93,7 @@ internal static class IntakeClientThroughput
         {
             await foreach (var chunk in chunks.Reader.ReadAllAsync())
             {
+                using var sent = chunk; // back to the pool once acknowledged, as the forwarder does
                 var outcome = await client.SendAsync(chunk);
                 if (outcome is not IntakeOutcome.Acknowledged)
                 {
