@@ -42,7 +42,6 @@ public sealed class FileForwarding : IBatchLineSink
 
     private FileForwarding(string tenant, string stream, BatchFileRef file, long skip, IActorRef forwarder, IRejectedLineStore rejected, IntakeChunkBuilder chunk, SemaphoreSlim readGate, TimeProvider time)
     {
-        _readGate = readGate;
         _tenant = tenant;
         _stream = stream;
         _file = file;
@@ -50,6 +49,7 @@ public sealed class FileForwarding : IBatchLineSink
         _rejected = rejected;
         _chunk = chunk;
         _time = time;
+        _readGate = readGate;
         _offeredThrough = skip;
         _lastEventLine = skip;
     }

@@ -142,7 +142,7 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
         var rest = job with { Attempts = attempts };
         if (acknowledged > 0)
         {
-            rest = job with { Chunk = job.Chunk.Skip(acknowledged), AlreadyAcknowledged = job.AlreadyAcknowledged + acknowledged, Attempts = attempts };
+            rest = rest with { Chunk = job.Chunk.Skip(acknowledged), AlreadyAcknowledged = job.AlreadyAcknowledged + acknowledged };
             job.Chunk.Dispose(); // the rest is a copy
         }
 

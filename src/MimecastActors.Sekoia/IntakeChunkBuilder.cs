@@ -170,8 +170,9 @@ public sealed class IntakeChunkBuilder : IDisposable
         var read = 0;
         while (read <= length - Block)
         {
-            Vector256.LoadUnsafe(ref source, (nuint)read).StoreUnsafe(ref destination, (nuint)position);
-            var specials = JsonStringEscaping.Specials(Vector256.LoadUnsafe(ref source, (nuint)read));
+            var block = Vector256.LoadUnsafe(ref source, (nuint)read);
+            block.StoreUnsafe(ref destination, (nuint)position);
+            var specials = JsonStringEscaping.Specials(block);
             var shift = 0;
             while (specials != 0)
             {

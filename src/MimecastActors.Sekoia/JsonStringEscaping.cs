@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
@@ -15,13 +14,7 @@ internal static class JsonStringEscaping
     /// <summary>The longest escape of one byte: <c>\u001F</c>.</summary>
     public const int MaxEscapeBytes = 6;
 
-    private static readonly SearchValues<byte> Special = SearchValues.Create(
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, (byte)'"', (byte)'\\']);
-
     private static ReadOnlySpan<byte> Hex => "0123456789ABCDEF"u8;
-
-    /// <summary>Where the next byte to escape is, or -1 when the rest can be copied as it is.</summary>
-    public static int IndexOfSpecial(ReadOnlySpan<byte> utf8) => utf8.IndexOfAny(Special);
 
     /// <summary>A bit set for each byte of the block that must be escaped (bit 0 for the first byte).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -34,7 +27,7 @@ internal static class JsonStringEscaping
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool IsSpecial(byte b) => b < 0x20 || b == (byte)'"' || b == (byte)'\\';
 
-    /// <summary>Writes the escape of one byte found by <see cref="IndexOfSpecial"/>; returns the bytes written (2 or 6).</summary>
+    /// <summary>Writes the escape of one byte for which <see cref="IsSpecial"/> holds; returns the bytes written (2 or 6).</summary>
     public static int WriteEscape(byte special, Span<byte> destination)
     {
         destination[0] = (byte)'\\';
@@ -68,19 +61,18 @@ internal static class JsonStringEscaping
     {
         var buffer = new byte[utf8.Length * MaxEscapeBytes];
         var written = 0;
-        while (true)
+        foreach (var b in utf8)
         {
-            var at = IndexOfSpecial(utf8);
-            var plain = at < 0 ? utf8 : utf8[..at];
-            plain.CopyTo(buffer.AsSpan(written));
-            written += plain.Length;
-            if (at < 0)
+            if (IsSpecial(b))
             {
-                return buffer[..written];
+                written += WriteEscape(b, buffer.AsSpan(written));
             }
-
-            written += WriteEscape(utf8[at], buffer.AsSpan(written));
-            utf8 = utf8[(at + 1)..];
+            else
+            {
+                buffer[written++] = b;
+            }
         }
+
+        return buffer[..written];
     }
 }
