@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Unicode;
 
 namespace MimecastActors.Mimecast;
@@ -46,23 +45,10 @@ public static class BatchLine
             return (RejectReason.InvalidUtf8, "not valid UTF-8");
         }
 
-        try
+        var error = JsonObjectSyntax.FindError(line, out var isObject);
+        if (error >= 0)
         {
-            var reader = new Utf8JsonReader(line);
-            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-            {
-                return (RejectReason.InvalidJson, "not a JSON object");
-            }
-
-            reader.Skip();
-            if (reader.Read())
-            {
-                return (RejectReason.InvalidJson, $"text after the JSON object at byte {reader.TokenStartIndex}");
-            }
-        }
-        catch (JsonException e)
-        {
-            return (RejectReason.InvalidJson, $"not valid JSON at byte {e.BytePositionInLine}");
+            return (RejectReason.InvalidJson, isObject ? $"not valid JSON at byte {error}" : "not a JSON object");
         }
 
         return null;
