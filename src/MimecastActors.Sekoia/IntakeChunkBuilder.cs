@@ -20,6 +20,7 @@ public sealed class IntakeChunkBuilder : IDisposable
     private readonly byte[] _prefix;
     private readonly int _maxBodyBytes;
     private readonly int _maxEvents;
+    private readonly ChunkBufferHint? _hint;
     private readonly List<int> _starts = [];
     private byte[] _buffer = [];
     private int _nextBufferBytes;
@@ -28,8 +29,12 @@ public sealed class IntakeChunkBuilder : IDisposable
     /// <param name="intakeKey">Written once into every body; never logged.</param>
     /// <param name="maxBodyBytes">Upper bound on the uncompressed body of a chunk.</param>
     /// <param name="maxEvents">Upper bound on the events of a chunk.</param>
+    /// <param name="hint">Shared with the other builders of the same intake: the first chunk starts as large as the last one sealed.</param>
     public IntakeChunkBuilder(
-        string intakeKey, int maxBodyBytes = IntakeLimits.DefaultMaxBodyBytes, int maxEvents = IntakeLimits.DefaultMaxEventsPerChunk)
+        string intakeKey,
+        int maxBodyBytes = IntakeLimits.DefaultMaxBodyBytes,
+        int maxEvents = IntakeLimits.DefaultMaxEventsPerChunk,
+        ChunkBufferHint? hint = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(intakeKey);
         _prefix = IntakeBody.Prefix(intakeKey);
@@ -37,7 +42,8 @@ public sealed class IntakeChunkBuilder : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEvents, 1);
         _maxBodyBytes = maxBodyBytes;
         _maxEvents = maxEvents;
-        _nextBufferBytes = Math.Max(_prefix.Length + 64, Math.Min(maxBodyBytes, InitialBufferBytes));
+        _hint = hint;
+        _nextBufferBytes = Math.Max(_prefix.Length + 64, Math.Max(Math.Min(maxBodyBytes, InitialBufferBytes), hint?.Bytes ?? 0));
         _length = _prefix.Length;
     }
 
@@ -50,6 +56,9 @@ public sealed class IntakeChunkBuilder : IDisposable
     public int MaxBodyBytes => _maxBodyBytes;
 
     public int MaxEvents => _maxEvents;
+
+    /// <summary>The buffer the chunk is built in (0 before the first event): for tests.</summary>
+    internal int BufferBytes => _buffer.Length;
 
     /// <summary>
     /// Escapes one event (the raw bytes of an NDJSON line) into the chunk. The bytes are copied: the caller may
@@ -127,6 +136,7 @@ public sealed class IntakeChunkBuilder : IDisposable
         IntakeBody.Suffix.CopyTo(_buffer.AsSpan(_length));
         var chunk = new IntakeChunk(_buffer, BodyBytes, _prefix.Length, [.. _starts], pooled: true);
         _nextBufferBytes = _buffer.Length;
+        _hint?.Sealed(_buffer.Length);
         _buffer = [];
         _starts.Clear();
         _length = _prefix.Length;

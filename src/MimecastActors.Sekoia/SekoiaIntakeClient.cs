@@ -23,6 +23,7 @@ public sealed partial class SekoiaIntakeClient
     private readonly ILogger _log;
     private readonly string _intakeKey;
     private readonly byte[] _prefix;
+    private readonly ChunkBufferHint _chunkBuffers = new();
 
     internal SekoiaIntakeClient(Uri intakeUrl, string intakeKey, IHttpClientFactory http, SekoiaIntakeOptions options, ILogger log)
     {
@@ -49,7 +50,7 @@ public sealed partial class SekoiaIntakeClient
     public Uri BatchUrl { get; }
 
     /// <summary>A builder for this intake's key, with the configured body and event limits.</summary>
-    public IntakeChunkBuilder CreateChunkBuilder() => new(_intakeKey, _options.MaxBodyBytes, _options.MaxEventsPerChunk);
+    public IntakeChunkBuilder CreateChunkBuilder() => new(_intakeKey, _options.MaxBodyBytes, _options.MaxEventsPerChunk, _chunkBuffers);
 
     /// <summary>
     /// Sends a chunk; on 413 sends its two halves in order (recursively), so that the outcome can say how many

@@ -202,6 +202,34 @@ public sealed class IntakeChunkBuilderTests
         builder.Invoking(b => b.Seal()).Should().Throw<InvalidOperationException>();
     }
 
+    [Fact]
+    public void A_builder_starts_as_large_as_the_last_chunk_another_builder_of_the_intake_sealed()
+    {
+        var hint = new ChunkBufferHint();
+        var line = Encoding.UTF8.GetBytes("{\"subject\":\"" + new string('s', 1000) + "\"}");
+        int grown;
+        using (var first = new IntakeChunkBuilder(Key, hint: hint))
+        {
+            while (first.BodyBytes < 1_000_000)
+            {
+                first.TryAdd(line).Should().Be(ChunkAddResult.Added);
+            }
+
+            grown = first.BufferBytes;
+            first.Seal().Dispose();
+        }
+
+        grown.Should().BeGreaterThan(1_000_000);
+        hint.Bytes.Should().Be(grown);
+
+        using var second = new IntakeChunkBuilder(Key, hint: hint);
+        second.TryAdd(line).Should().Be(ChunkAddResult.Added);
+        second.BufferBytes.Should().BeGreaterThanOrEqualTo(grown, "the second builder rents once instead of doubling from 64 KiB");
+        using var unhinted = new IntakeChunkBuilder(Key);
+        unhinted.TryAdd(line).Should().Be(ChunkAddResult.Added);
+        unhinted.BufferBytes.Should().BeLessThan(grown);
+    }
+
     [Theory]
     [InlineData("x", 250_000, ChunkAddResult.Added)]
     [InlineData("x", 250_001, ChunkAddResult.RejectedTooLong)]
