@@ -1,6 +1,9 @@
 using System.Buffers;
 using System.Globalization;
 using System.IO.Compression;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -332,6 +335,37 @@ public static class IntakeEndpoints
             return false;
         }
 
+        // An escaped event has a backslash every few bytes: look at 32 bytes at once and walk the specials among them.
+        ref var start = ref MemoryMarshal.GetReference(body);
+        while (end <= body.Length - 32)
+        {
+            var block = Vector256.LoadUnsafe(ref start, (nuint)end);
+            var specials = (Vector256.Equals(block, Vector256.Create((byte)'"'))
+                | Vector256.Equals(block, Vector256.Create((byte)'\\'))
+                | Vector256.LessThan(block, Vector256.Create((byte)0x20))).ExtractMostSignificantBits();
+            var next = end + 32;
+            while (specials != 0)
+            {
+                var special = end + BitOperations.TrailingZeroCount(specials);
+                var after = Special(body, special);
+                if (after <= special)
+                {
+                    end = after == 0 ? special + 1 : special; // 0: the closing quote
+                    return after == 0;
+                }
+
+                if (after >= next)
+                {
+                    next = after; // the escape runs past this block: go on after it
+                    break;
+                }
+
+                specials &= ~((1u << (after - end)) - 1);
+            }
+
+            end = next;
+        }
+
         while (true)
         {
             var special = body[end..].IndexOfAny(StringSpecials);
@@ -342,36 +376,40 @@ public static class IntakeEndpoints
             }
 
             end += special;
-            if (body[end] == '"')
+            var after = Special(body, end);
+            if (after <= end)
             {
-                end++;
-                return true;
+                end = after == 0 ? end + 1 : end;
+                return after == 0;
             }
 
-            if (body[end] != '\\' || end + 1 >= body.Length)
-            {
-                return false; // a raw control character, or a backslash at the very end
-            }
-
-            var escape = body[end + 1];
-            if (escape == 'u')
-            {
-                if (end + 6 > body.Length || body.Slice(end + 2, 4).ContainsAnyExcept(HexDigits))
-                {
-                    return false;
-                }
-
-                end += 6;
-            }
-            else if ("\"\\/bfnrt"u8.Contains(escape))
-            {
-                end += 2;
-            }
-            else
-            {
-                return false;
-            }
+            end = after;
         }
+    }
+
+    /// <summary>
+    /// What a quote, backslash or control character at <paramref name="at"/> inside a string means: one past its escape,
+    /// 0 for the closing quote (the caller steps over it), or -1 when the string is not valid there.
+    /// </summary>
+    private static int Special(ReadOnlySpan<byte> body, int at)
+    {
+        if (body[at] == '"')
+        {
+            return 0;
+        }
+
+        if (body[at] != '\\' || at + 1 >= body.Length)
+        {
+            return -1; // a raw control character, or a backslash at the very end
+        }
+
+        var escape = body[at + 1];
+        if (escape == 'u')
+        {
+            return at + 6 <= body.Length && !body.Slice(at + 2, 4).ContainsAnyExcept(HexDigits) ? at + 6 : -1;
+        }
+
+        return "\"\\/bfnrt"u8.Contains(escape) ? at + 2 : -1;
     }
 
     private static bool TryGetUnescaped(this ref Utf8JsonReader reader, out byte[] text)
