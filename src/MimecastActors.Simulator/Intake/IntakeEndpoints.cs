@@ -234,17 +234,8 @@ public static class IntakeEndpoints
                     }
 
                     Identify(body[at..end], identities, ref oversize);
-                    at = Space(body, end);
-                    if (at < body.Length && body[at] == ',')
-                    {
-                        at = Space(body, at + 1);
-                    }
-                    else if (at < body.Length && body[at] == ']')
-                    {
-                        at++;
-                        items = false;
-                    }
-                    else
+                    at = end;
+                    if (!TryNext(body, ref at, (byte)']', out items))
                     {
                         return NotJson(at, out problem);
                     }
@@ -266,17 +257,7 @@ public static class IntakeEndpoints
                 }
             }
 
-            at = Space(body, at);
-            if (at < body.Length && body[at] == ',')
-            {
-                at = Space(body, at + 1);
-            }
-            else if (at < body.Length && body[at] == '}')
-            {
-                at++;
-                more = false;
-            }
-            else
+            if (!TryNext(body, ref at, (byte)'}', out more))
             {
                 return NotJson(at, out problem);
             }
@@ -431,6 +412,20 @@ public static class IntakeEndpoints
         var reader = new Utf8JsonReader(quoted);
         reader.Read();
         return reader.TryGetUnescaped(out var text) ? Encoding.UTF8.GetString(text) : null;
+    }
+
+    /// <summary>After a member or an item: a comma and the next one (<paramref name="more"/>), or the closing bracket; false when neither.</summary>
+    private static bool TryNext(ReadOnlySpan<byte> body, ref int at, byte close, out bool more)
+    {
+        at = Space(body, at);
+        more = at < body.Length && body[at] == ',';
+        if (more || (at < body.Length && body[at] == close))
+        {
+            at = more ? Space(body, at + 1) : at + 1;
+            return true;
+        }
+
+        return false;
     }
 
     private static int Space(ReadOnlySpan<byte> body, int at)
