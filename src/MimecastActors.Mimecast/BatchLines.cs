@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Unicode;
 
 namespace MimecastActors.Mimecast;
@@ -29,6 +30,7 @@ public interface IBatchLineSink
 public static class BatchLine
 {
     /// <summary>Null when the line is a forwardable event, else why not (with a short detail).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (RejectReason Reason, string Detail)? Check(ReadOnlySpan<byte> line, int maxChars)
     {
         if (line.Length > maxChars)

@@ -66,6 +66,7 @@ public sealed class IntakeChunkBuilder : IDisposable
     /// the chunk and add the event again; the other non-<see cref="ChunkAddResult.Added"/> answers reject the event
     /// for good and the caller must record it.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ChunkAddResult TryAdd(ReadOnlySpan<byte> utf8Event)
     {
         ObjectDisposedException.ThrowIf(_length < 0, this);
@@ -238,6 +239,7 @@ public sealed class IntakeChunkBuilder : IDisposable
     }
 
     /// <summary>Makes room for <paramref name="more"/> bytes after the <paramref name="used"/> ones, keeping them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Reserve(int used, int more)
     {
         var needed = (long)used + more;

@@ -99,6 +99,29 @@ public sealed class JsonObjectSyntaxTests
         }, iter: 20_000);
 
     [Fact]
+    public void Agrees_with_the_reader_on_every_ascii_byte_at_every_place_of_a_long_string()
+    {
+        // Strings are searched 32 bytes at a time, then byte by byte: each byte is tried in the first block, across
+        // the block boundary and in the tail, in a key and in a value.
+        for (var length = 60; length <= 72; length += 12)
+        {
+            for (var at = 0; at < length; at++)
+            {
+                for (var b = 0; b < 0x80; b++)
+                {
+                    var inside = Enumerable.Repeat((byte)'a', length).ToArray();
+                    inside[at] = (byte)b;
+                    byte[][] documents = [[.. "{\"k\":\""u8, .. inside, .. "\"}"u8], [.. "{\""u8, .. inside, .. "\":1}"u8]];
+                    foreach (var utf8 in documents)
+                    {
+                        (JsonObjectSyntax.FindError(utf8, out _) < 0).Should().Be(ReaderAccepts(utf8), $"byte 0x{b:X2} at {at} of {length}");
+                    }
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Agrees_with_the_reader_on_random_documents_whole_and_damaged()
     {
         var verdicts = new int[2];
