@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Sockets;
+using System.Reflection.PortableExecutable;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 
@@ -47,6 +48,7 @@ internal static class EndToEndThroughput
         Console.WriteLine($"  node defaults: Forwarding.MaxChunksInFlight {new Host.ForwardingConfig().MaxChunksInFlight} per tenant, " +
                           $"MaxConcurrentIntakeRequests {new Host.ForwardingConfig().MaxConcurrentIntakeRequests}, intake gzip {new SekoiaIntakeOptions().CompressionLevel}; " +
                           "the simulator generates and caches every file before the clock starts");
+        Console.WriteLine($"  node code: {CompiledCode()}");
 
         var runs = new List<Run>();
         if (options.BacklogFiles > 0 && options.EventsPerFile > 0)
@@ -364,6 +366,25 @@ internal static class EndToEndThroughput
         }
 
         return new Result(run, delivered, baseline, endToEnd, steady, final, nodeCpu, complete);
+    }
+
+    /// <summary>
+    /// How the node's code is compiled: the image publishes it ReadyToRun and runs it without tiered compilation
+    /// (see mimecast-actors' project file); `dotnet run` JIT-compiles it in tiers, which costs start-up CPU.
+    /// </summary>
+    private static string CompiledCode()
+    {
+        using var image = new PEReader(File.OpenRead(typeof(Host.MimecastNode).Assembly.Location));
+        var readyToRun = image.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
+        var tiered = !string.Equals(AppContext.GetData("System.Runtime.TieredCompilation")?.ToString(), "false", StringComparison.OrdinalIgnoreCase)
+            && Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") != "0";
+        return (readyToRun, tiered) switch
+        {
+            (true, false) => "ReadyToRun, no tiered compilation — as the image runs the node",
+            (true, true) => "ReadyToRun, tiered compilation on — not as the image runs the node",
+            (false, true) => "JIT, tiered (dotnet run) — the image runs the node ReadyToRun: publish this benchmark so for its figures (bench/README.md)",
+            (false, false) => "JIT, tiering off — not as the image runs the node",
+        };
     }
 
     /// <summary>The node's configuration, as the flat keys of .NET configuration (the same contract as `mimecast-actors run`).</summary>
