@@ -24,7 +24,7 @@ internal static class EndToEndNode
     {
         var settings = JsonSerializer.Deserialize<Dictionary<string, string?>>(await File.ReadAllTextAsync(settingsFile.FullName))
             ?? throw new InvalidDataException($"{settingsFile.FullName} holds no settings");
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = [], ContentRootPath = settingsFile.DirectoryName });
+        var builder = MimecastNode.CreateBuilder([], settingsFile.DirectoryName!);
         builder.Configuration.AddInMemoryCollection(settings);
         var (node, problems) = NodeConfigurationCheck.Read(builder.Configuration);
         if (problems.Count > 0)

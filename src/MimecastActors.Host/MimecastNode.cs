@@ -34,6 +34,20 @@ public static class MimecastNode
     /// <summary>The file next to the binary; applied last so that an operator's setting wins over the builder's.</summary>
     public static string HoconPath => Path.Combine(AppContext.BaseDirectory, "akka.hocon");
 
+    /// <summary>
+    /// The host builder of a node: standard .NET configuration, read once. Watching appsettings.json for changes
+    /// put a recursive file watcher on the content root, the node's working folder, which holds the SQLite journal
+    /// and the rejected lines: every journal write woke it (4 % of the node's CPU in the 100-tenant bench).
+    /// </summary>
+    /// <param name="args">Command-line settings (<c>--Key:Sub=value</c>).</param>
+    /// <param name="contentRoot">Where appsettings.json is looked for.</param>
+    public static WebApplicationBuilder CreateBuilder(string[] args, string contentRoot) =>
+        WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false", .. args],
+            ContentRootPath = contentRoot,
+        });
+
     public static WebApplication Build(WebApplicationBuilder builder, NodeConfiguration node)
     {
         builder.WebHost.UseUrls(node.Admin.Urls);

@@ -15,7 +15,7 @@ public static class NodeCommand
         string[] args, FileInfo? file, IReadOnlyDictionary<string, string?>? defaults, TimeSpan? duration,
         Func<WebApplication, CancellationToken, Task>? alongside = null)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = Directory.GetCurrentDirectory() });
+        var builder = MimecastNode.CreateBuilder(args, Directory.GetCurrentDirectory());
         if (defaults is not null)
         {
             builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
