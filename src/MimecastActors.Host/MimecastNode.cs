@@ -7,7 +7,6 @@ using Akka.Persistence.Sql.Hosting;
 using Akka.Remote.Hosting;
 
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 using MimecastActors.Actors;
@@ -137,13 +136,8 @@ public static class MimecastNode
             return;
         }
 
-        // The SQLite file is created on first start, with its folder; SQLite has one writer, so the journal writes one batch at a time.
-        var file = new SqliteConnectionStringBuilder(persistence.ConnectionString).DataSource;
-        if (Path.GetDirectoryName(Path.GetFullPath(file)) is { } folder)
-        {
-            Directory.CreateDirectory(folder);
-        }
-
+        // SQLite has one writer, so the journal writes one batch at a time.
+        SqliteJournalFile.Prepare(persistence.ConnectionString);
         akka.WithSqlPersistence(persistence.ConnectionString, LinqToDB.ProviderName.SQLiteMS, PersistenceMode.Both, autoInitialize: true)
             .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend);
     }

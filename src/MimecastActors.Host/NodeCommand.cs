@@ -50,7 +50,19 @@ public static class NodeCommand
             await Console.Error.WriteLineAsync("mimecast-actors: no tenant in the configuration (Tenants); the node runs those added through the admin API (mimecastctl tenant add).");
         }
 
-        await using var app = MimecastNode.Build(builder, node);
+        WebApplication built;
+        try
+        {
+            built = MimecastNode.Build(builder, node);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or System.Data.Common.DbException)
+        {
+            // The SQLite file or its folder cannot be created or opened.
+            await Console.Error.WriteLineAsync($"mimecast-actors: the node could not start: {e.Message}");
+            return 1;
+        }
+
+        await using var app = built;
         try
         {
             await app.StartAsync();

@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.Json.Nodes;
 
 using Microsoft.Data.Sqlite;
 
@@ -130,6 +131,30 @@ public sealed class NodeTenantTests
             .And.Contain("Persistence.Provider `Oracle` is unknown")
             .And.Contain("Tenants[0] (acme): Mimecast.ClientSecret is missing")
             .And.Contain("Tenants[0] (acme): Mimecast.PageSize 0 must be between 1 and 100")
+            .And.NotContain("   at ", "no stack trace");
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_journal_file_that_cannot_be_created_stops_the_start_with_one_clear_line()
+    {
+        var folder = Directory.CreateTempSubdirectory("mimecast-journal-").FullName;
+        var blocker = Path.Combine(folder, "not-a-folder");
+        await File.WriteAllTextAsync(blocker, "a file where the journal's folder should be");
+        var file = Path.Combine(folder, "node.json");
+        await File.WriteAllTextAsync(file, new JsonObject
+        {
+            ["Cluster"] = new JsonObject { ["Hostname"] = "127.0.0.1", ["Port"] = NodeRig.FreePort() },
+            ["Admin"] = new JsonObject { ["Urls"] = "http://127.0.0.1:0" },
+            ["Persistence"] = new JsonObject { ["ConnectionString"] = $"Data Source={Path.Combine(blocker, "node.db")}" },
+            ["Secrets"] = new JsonObject { ["Key"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) },
+        }.ToJsonString());
+
+        using var node = NodeProcess.Run(folder, file);
+        var code = await node.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        code.Should().Be(1);
+        string.Join('\n', node.Output).Should().Contain("mimecast-actors: the node could not start:")
             .And.NotContain("   at ", "no stack trace");
         Directory.Delete(folder, recursive: true);
     }

@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 
 using MimecastActors.Host;
@@ -26,6 +27,44 @@ public sealed class NodeBuilderTests
         finally
         {
             folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void The_sqlite_file_is_created_with_its_folder_and_kept_in_write_ahead_log_mode()
+    {
+        var folder = Directory.CreateTempSubdirectory("mimecast-journal-");
+        try
+        {
+            var connectionString = $"Data Source={Path.Combine(folder.FullName, "nested", "node.db")};Pooling=False";
+
+            SqliteJournalFile.Prepare(connectionString);
+            SqliteJournalFile.Prepare(connectionString); // a restart finds it ready
+
+            using var connection = new SqliteConnection(connectionString);
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "PRAGMA journal_mode";
+            command.ExecuteScalar().Should().Be("wal", "the mode is kept in the file, for every later connection");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_sqlite_file_that_cannot_be_created_is_a_database_error_not_a_crash_elsewhere()
+    {
+        var blocker = Path.GetTempFileName(); // a file where the folder should be
+        try
+        {
+            var act = () => SqliteJournalFile.Prepare($"Data Source={Path.Combine(blocker, "node.db")}");
+            act.Should().Throw<IOException>();
+        }
+        finally
+        {
+            File.Delete(blocker);
         }
     }
 }
