@@ -29,7 +29,7 @@ public interface IBatchLineSink
 /// <summary>The checks a line passes before it may be forwarded: pure, so they are tested without I/O.</summary>
 public static class BatchLine
 {
-    /// <summary>Null when the line is a forwardable event, else why not (with a short detail).</summary>
+    /// <summary>Null when the line is a forwardable event, else why not (with a short detail). Compiled fully optimised at once, as <see cref="JsonObjectSyntax"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (RejectReason Reason, string Detail)? Check(ReadOnlySpan<byte> line, int maxChars)
     {

@@ -64,7 +64,8 @@ public sealed class IntakeChunkBuilder : IDisposable
     /// Escapes one event (the raw bytes of an NDJSON line) into the chunk. The bytes are copied: the caller may
     /// reuse its buffer as soon as this returns. On <see cref="ChunkAddResult.ChunkFull"/> nothing was added: seal
     /// the chunk and add the event again; the other non-<see cref="ChunkAddResult.Added"/> answers reject the event
-    /// for good and the caller must record it.
+    /// for good and the caller must record it. Called for every event, so compiled fully optimised at once: left to
+    /// tiering it waited seconds behind the JIT's queue after start-up.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ChunkAddResult TryAdd(ReadOnlySpan<byte> utf8Event)
