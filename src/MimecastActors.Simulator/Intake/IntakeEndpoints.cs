@@ -119,7 +119,7 @@ public static class IntakeEndpoints
     /// A buffer likely to hold the decoded body at once: growing from 64 KiB copied a 10 MB body about eight times
     /// over (gzip bodies of escaped events decode to 4–5 times their size).
     /// </summary>
-    internal static int InitialBodyBuffer(long? contentLength, bool gzip, long limit)
+    private static int InitialBodyBuffer(long? contentLength, bool gzip, long limit)
     {
         const int Smallest = 64 * 1024;
         var expected = contentLength is { } length ? (gzip ? length * 6 : length + 1) : Smallest;
