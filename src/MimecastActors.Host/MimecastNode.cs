@@ -138,7 +138,7 @@ public static class MimecastNode
 
         // SQLite has one writer, so the journal writes one batch at a time.
         SqliteJournalFile.Prepare(persistence.ConnectionString);
-        akka.WithSqlPersistence(persistence.ConnectionString, LinqToDB.ProviderName.SQLiteMS, PersistenceMode.Both, autoInitialize: true)
+        akka.WithSqlPersistence(SqliteJournalFile.DataOptions(persistence.ConnectionString), PersistenceMode.Both, autoInitialize: true)
             .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend);
     }
 }

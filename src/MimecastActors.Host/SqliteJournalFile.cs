@@ -1,3 +1,7 @@
+using System.Data.Common;
+
+using LinqToDB;
+
 using Microsoft.Data.Sqlite;
 
 namespace MimecastActors.Host;
@@ -26,4 +30,31 @@ public static class SqliteJournalFile
         command.CommandText = "PRAGMA journal_mode = WAL";
         command.ExecuteScalar();
     }
+
+    /// <summary>
+    /// How the journal opens the file: every connection syncs the log at checkpoints only (<c>synchronous = NORMAL</c>),
+    /// not at every commit. The journal's single writer otherwise waited on an fsync per commit (2,400 in the 100-tenant
+    /// bench). A crashed process still loses nothing; a power cut may lose the last commits, which is a checkpoint
+    /// older than the intake's acknowledgements: the events after it are sent again, never skipped.
+    /// </summary>
+    public static DataOptions DataOptions(string connectionString) =>
+        new DataOptions()
+            .UseConnectionString(ProviderName.SQLiteMS, connectionString)
+            .UseAfterConnectionOpened(SyncAtCheckpoints, (connection, cancel) => SyncAtCheckpointsAsync(connection, cancel));
+
+    private static void SyncAtCheckpoints(DbConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = SyncAtCheckpointsPragma;
+        command.ExecuteNonQuery();
+    }
+
+    private static async Task SyncAtCheckpointsAsync(DbConnection connection, CancellationToken cancel)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = SyncAtCheckpointsPragma;
+        await command.ExecuteNonQueryAsync(cancel);
+    }
+
+    private const string SyncAtCheckpointsPragma = "PRAGMA synchronous = NORMAL";
 }

@@ -1,3 +1,5 @@
+using LinqToDB.Data;
+
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
 
@@ -54,7 +56,38 @@ public sealed class NodeBuilderTests
     }
 
     [Fact]
-    public void A_sqlite_file_that_cannot_be_created_is_a_database_error_not_a_crash_elsewhere()
+    public async Task Journal_connections_sync_the_log_at_checkpoints_only_whether_opened_in_sync_or_async()
+    {
+        var folder = Directory.CreateTempSubdirectory("mimecast-journal-");
+        try
+        {
+            var connectionString = $"Data Source={Path.Combine(folder.FullName, "node.db")};Pooling=False";
+            SqliteJournalFile.Prepare(connectionString);
+
+            using (var db = new DataConnection(SqliteJournalFile.DataOptions(connectionString)))
+            {
+                db.Execute<long>("PRAGMA synchronous").Should().Be(1, "NORMAL: the write-ahead log is synced at checkpoints");
+            }
+
+            await using (var db = new DataConnection(SqliteJournalFile.DataOptions(connectionString)))
+            {
+                (await db.ExecuteAsync<long>("PRAGMA synchronous")).Should().Be(1, "the same when the connection opens asynchronously");
+            }
+
+            using var plain = new SqliteConnection(connectionString);
+            plain.Open();
+            using var command = plain.CreateCommand();
+            command.CommandText = "PRAGMA synchronous";
+            command.ExecuteScalar().Should().Be(2L, "the setting is per connection (FULL is SQLite's default): the journal's own must set it");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_journal_folder_that_cannot_be_created_is_an_io_error_which_the_run_command_reports()
     {
         var blocker = Path.GetTempFileName(); // a file where the folder should be
         try
