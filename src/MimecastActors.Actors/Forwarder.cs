@@ -63,10 +63,7 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
     {
         var intake = _intake;
         var gate = _nodeGate;
-
-        // On the thread pool: the request body is compressed before the first await (10–20 ms for a full chunk),
-        // which held this actor and made the chunks of one tenant compress one after the other.
-        Task.Run(() => SendThroughGate(intake, gate, job)).PipeTo(Self, success: outcome => new Sent(job, outcome), failure: e => new Sent(job, null, e));
+        SendThroughGate(intake, gate, job).PipeTo(Self, success: outcome => new Sent(job, outcome), failure: e => new Sent(job, null, e));
     }
 
     /// <summary>The node-wide gate bounds concurrent intake requests, whatever the number of tenants.</summary>

@@ -115,7 +115,8 @@ public sealed partial class SekoiaIntakeClient
     /// <summary>One request through the resilience pipeline; a null outcome means 413.</summary>
     private async Task<(IntakeOutcome? Outcome, int Attempts)> PostAsync(IntakeChunk chunk, CancellationToken cancel)
     {
-        using var content = IntakeRequestContent.Create(chunk.Body, _options.Compress, _options.CompressionLevel);
+        // Compressing a full chunk takes 10–20 ms: on the thread pool, so that the caller (an actor) is not held meanwhile.
+        using var content = await Task.Run(() => IntakeRequestContent.Create(chunk.Body, _options.Compress, _options.CompressionLevel), cancel);
         using var request = new HttpRequestMessage(HttpMethod.Post, BatchUrl) { Content = content };
         var attempts = new StrongBox<int>();
         request.Options.Set(AttemptCountingHandler.Attempts, attempts);
