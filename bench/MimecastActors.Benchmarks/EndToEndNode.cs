@@ -38,12 +38,17 @@ internal static class EndToEndNode
         await app.StartAsync();
         Console.WriteLine(Marker + Started);
 
-        var inputClosed = Task.Run(() =>
-        {
-            while (Console.In.ReadLine() is not null)
+        // A thread of its own: a blocked thread-pool worker would leave the node one worker short on two cores.
+        var inputClosed = Task.Factory.StartNew(
+            () =>
             {
-            }
-        });
+                while (Console.In.ReadLine() is not null)
+                {
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
         while (!inputClosed.IsCompleted)
         {
             await Task.WhenAny(inputClosed, Task.Delay(TimeSpan.FromSeconds(1)));
