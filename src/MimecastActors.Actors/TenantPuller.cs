@@ -435,26 +435,30 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
         var acks = track.Acks.Ack(origin.FirstLine, origin.LastLine);
         delivery.Files[origin.File] = track with { Acks = acks };
-        if (acks.Through > track.Acks.Through)
+
+        // The acknowledgement that completes a file is journaled once, as the completion: most files fit in one chunk,
+        // and a progress event right before it would double the journal's writes for nothing.
+        if (!TryCompleteFile(origin.Stream, origin.File, origin.NewestEventAt) && acks.Through > track.Acks.Through)
         {
             Record(new TenantEvents.FileProgressed(origin.Stream, origin.File, acks.Through, origin.NewestEventAt, Now));
         }
-
-        TryCompleteFile(origin.Stream, origin.File);
     }
 
     /// <summary>A file is done when it was read to its end and every chunk offered from it is acknowledged.</summary>
-    private void TryCompleteFile(string stream, string file)
+    /// <param name="newestEventAt">The newest event of the chunk whose acknowledgement completes the file, if that is what happened.</param>
+    /// <returns>Whether the file's completion was recorded now.</returns>
+    private bool TryCompleteFile(string stream, string file, DateTimeOffset? newestEventAt = null)
     {
         var delivery = _deliveries[stream];
         var track = delivery.Files[file];
         if (!track.ReadComplete || track.Acks.Through < track.OfferedThrough || _state.Streams[stream].Page.IsDone(file))
         {
-            return;
+            return false;
         }
 
-        Record(new TenantEvents.FileCompleted(stream, file, null, Now));
+        Record(new TenantEvents.FileCompleted(stream, file, newestEventAt, Now));
         ReadNext(stream);
+        return true;
     }
 
     private void TryCompletePage(string stream)

@@ -205,6 +205,30 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         _sim.Intake.Record(IntakeKey).Stats.Duplicates.Should().Be(0);
     }
 
+    [Fact]
+    public async Task A_file_delivered_in_one_chunk_is_journaled_once_as_completed()
+    {
+        var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "s", EventTypes = ["receipt"], BacklogFiles = 6, EventsPerFile = 40 }, pageSize: 4);
+
+        var puller = Sys.ActorOf(TenantPuller.Props(Tenant, services), "acme");
+        await AwaitDelivered(puller: puller);
+        await Task.Delay(500); // the last page's completion is journaled after its last acknowledgement
+
+        var journaled = new List<ITenantEvent>();
+        var replayed = CreateTestProbe();
+        Akka.Persistence.Persistence.Instance.Apply(Sys).JournalFor(null)
+            .Tell(new Akka.Persistence.ReplayMessages(0, long.MaxValue, long.MaxValue, $"tenant-{Tenant}", replayed), replayed);
+        while (replayed.ExpectMsg<object>(TimeSpan.FromSeconds(3)) is Akka.Persistence.ReplayedMessage message)
+        {
+            journaled.Add((ITenantEvent)message.Persistent.Payload);
+        }
+
+        journaled.OfType<TenantEvents.FileProgressed>().Should().BeEmpty("each file's only chunk completes it, and the completion says so alone");
+        journaled.OfType<TenantEvents.FileCompleted>().Select(f => f.File).Should().OnlyHaveUniqueItems().And.HaveCount(6);
+        journaled.OfType<TenantEvents.FileCompleted>().Should().OnlyContain(f => f.NewestEventAt != null, "the completion carries the newest event the progress carried");
+        _sim.Intake.Record(IntakeKey).Stats.Duplicates.Should().Be(0);
+    }
+
     /// <param name="configured">False: the tenant is not in the node's configuration (it comes from the registry).</param>
     private async Task<PullerServices> Start(ClientScenario client, int pageSize = 100, bool configured = true, SecretBox? secrets = null)
     {
