@@ -456,6 +456,13 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             return false;
         }
 
+        if (delivery.Reading is null && _state.Streams[stream].Page.IsLastToFinish(delivery.Page.Files.Select(f => f.Identity), file))
+        {
+            // The page's last file: one event says both, as most pages hold one file or few.
+            CompletePage(stream, delivery, newestEventAt);
+            return true;
+        }
+
         Record(new TenantEvents.FileCompleted(stream, file, newestEventAt, Now));
         ReadNext(stream);
         return true;
@@ -467,10 +474,15 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         var progress = _state.Streams[stream].Page;
         if (delivery.Reading is null && delivery.Page.Files.All(f => progress.IsDone(f.Identity)))
         {
-            _deliveries.Remove(stream);
-            Record(new TenantEvents.PageCompleted(stream, delivery.Page.NextPage, delivery.Page.IsCaughtUp, Now));
-            Self.Tell(Tick.Instance);
+            CompletePage(stream, delivery, newestEventAt: null);
         }
+    }
+
+    private void CompletePage(string stream, PageDelivery delivery, DateTimeOffset? newestEventAt)
+    {
+        _deliveries.Remove(stream);
+        Record(new TenantEvents.PageCompleted(stream, delivery.Page.NextPage, delivery.Page.IsCaughtUp, Now, newestEventAt));
+        Self.Tell(Tick.Instance);
     }
 
     private void OnEventSetAside(EventSetAside aside)

@@ -37,4 +37,8 @@ public sealed record PageProgress(ImmutableHashSet<string> FilesDone, ImmutableD
     public long LinesAcknowledged(string file) => LinesDone.GetValueOrDefault(file);
 
     public bool IsDone(string file) => FilesDone.Contains(file);
+
+    /// <summary>Whether <paramref name="file"/> is the last of the page's files still to finish: its completion completes the page.</summary>
+    public bool IsLastToFinish(IEnumerable<string> pageFiles, string file) =>
+        !IsDone(file) && pageFiles.All(f => f == file || IsDone(f));
 }

@@ -25,7 +25,8 @@ public static class TenantEvents
     public sealed record FileCompleted(string Stream, string File, DateTimeOffset? NewestEventAt, DateTimeOffset At) : ITenantEvent;
 
     /// <summary>Every file of the page is done: the cursor moves to the page's `@nextPage`.</summary>
-    public sealed record PageCompleted(string Stream, string NextPage, bool CaughtUp, DateTimeOffset At) : ITenantEvent;
+    /// <param name="NewestEventAt">When the page's last file completes with it (it is then not journaled on its own), the newest event of that file's last chunk.</param>
+    public sealed record PageCompleted(string Stream, string NextPage, bool CaughtUp, DateTimeOffset At, DateTimeOffset? NewestEventAt = null) : ITenantEvent;
 
     /// <summary>Only an operator can fix this (bad credentials, forbidden application, refused intake key).</summary>
     public sealed record Paused(string Reason, DateTimeOffset At) : ITenantEvent;

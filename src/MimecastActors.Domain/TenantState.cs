@@ -40,6 +40,7 @@ public sealed record TenantState(
             Cursor = p.NextPage,
             CaughtUp = p.CaughtUp,
             LastListedAt = p.At,
+            NewestEventAt = Later(s.NewestEventAt, p.NewestEventAt),
             Page = PageProgress.None,
             ReplayFrom = null,
         }),

@@ -206,7 +206,7 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
     }
 
     [Fact]
-    public async Task A_file_delivered_in_one_chunk_is_journaled_once_as_completed()
+    public async Task A_page_of_one_chunk_files_is_journaled_as_one_event_per_file()
     {
         var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "s", EventTypes = ["receipt"], BacklogFiles = 6, EventsPerFile = 40 }, pageSize: 4);
 
@@ -223,9 +223,11 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
             journaled.Add((ITenantEvent)message.Persistent.Payload);
         }
 
+        // Pages of 4 and 2 files: a page's last file completes inside the page's completion.
         journaled.OfType<TenantEvents.FileProgressed>().Should().BeEmpty("each file's only chunk completes it, and the completion says so alone");
-        journaled.OfType<TenantEvents.FileCompleted>().Select(f => f.File).Should().OnlyHaveUniqueItems().And.HaveCount(6);
+        journaled.OfType<TenantEvents.FileCompleted>().Select(f => f.File).Should().OnlyHaveUniqueItems().And.HaveCount(3 + 1);
         journaled.OfType<TenantEvents.FileCompleted>().Should().OnlyContain(f => f.NewestEventAt != null, "the completion carries the newest event the progress carried");
+        journaled.OfType<TenantEvents.PageCompleted>().Where(p => p.NewestEventAt != null).Should().HaveCount(2, "each page's last file completed with it");
         _sim.Intake.Record(IntakeKey).Stats.Duplicates.Should().Be(0);
     }
 

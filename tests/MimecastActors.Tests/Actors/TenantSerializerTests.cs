@@ -26,7 +26,7 @@ public sealed class TenantSerializerTests() : Akka.TestKit.Xunit2.TestKit(Tenant
             new TenantEvents.RateLimited(T0.AddMilliseconds(12_345), T0),
             new TenantEvents.FileProgressed("receipt", "https://s3/x/1.json.gz", 500, T0.AddMinutes(-3), T0),
             new TenantEvents.FileCompleted("receipt", "https://s3/x/1.json.gz", null, T0),
-            new TenantEvents.PageCompleted("receipt", "eyJ0IjoxfQ==", false, T0),
+            new TenantEvents.PageCompleted("receipt", "eyJ0IjoxfQ==", false, T0, T0.AddMinutes(-1)),
             new TenantEvents.Paused("Mimecast rejected the client credentials of client id x", T0),
             new TenantEvents.Resumed(T0),
             new TenantEvents.StreamReplayed("receipt", new DateOnly(2026, 11, 25), T0),
@@ -71,6 +71,18 @@ public sealed class TenantSerializerTests() : Akka.TestKit.Xunit2.TestKit(Tenant
         }
 
         Canonical(copy).Should().Be(Canonical(sample));
+    }
+
+    [Fact]
+    public void A_page_completion_journaled_before_it_carried_the_newest_event_still_reads()
+    {
+        var serializer = Sys.Serialization.FindSerializerFor(new TenantEvents.Resumed(T0));
+        var older = """{"stream":"receipt","nextPage":"abc==","caughtUp":true,"at":"2026-11-28T10:00:00+00:00"}"""u8.ToArray();
+
+        var read = (TenantEvents.PageCompleted)Sys.Serialization.Deserialize(older, serializer.Identifier, "page-completed.v1");
+
+        read.Should().Be(new TenantEvents.PageCompleted("receipt", "abc==", true, new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero)));
+        read.NewestEventAt.Should().BeNull();
     }
 
     [Fact]

@@ -43,6 +43,32 @@ public sealed class TenantStateTests
     }
 
     [Fact]
+    public void A_page_completed_with_its_last_file_moves_the_newest_event_forward_never_back()
+    {
+        var state = Configured().ApplyAll(
+            new TenantEvents.FileCompleted("receipt", "f1", T0.AddMinutes(-20), T0),
+            new TenantEvents.PageCompleted("receipt", "token-2", CaughtUp: false, T0, NewestEventAt: T0.AddMinutes(-10)));
+
+        state.Streams["receipt"].NewestEventAt.Should().Be(T0.AddMinutes(-10));
+        state.Apply(new TenantEvents.PageCompleted("receipt", "token-3", CaughtUp: false, T0, NewestEventAt: T0.AddMinutes(-30)))
+            .Streams["receipt"].NewestEventAt.Should().Be(T0.AddMinutes(-10), "an older page does not move it back");
+        state.Apply(new TenantEvents.PageCompleted("receipt", "token-3", CaughtUp: true, T0))
+            .Streams["receipt"].NewestEventAt.Should().Be(T0.AddMinutes(-10), "a page without events says nothing of it");
+    }
+
+    [Theory]
+    [InlineData("c", "", "c", true)]
+    [InlineData("a b c", "a b", "c", true)]
+    [InlineData("a b c", "a", "c", false)]
+    [InlineData("a b c", "a b c", "c", false)]
+    public void The_last_file_to_finish_completes_the_page(string page, string done, string file, bool last)
+    {
+        var progress = new PageProgress([.. done.Split(' ', StringSplitOptions.RemoveEmptyEntries)], System.Collections.Immutable.ImmutableDictionary<string, long>.Empty);
+
+        progress.IsLastToFinish(page.Split(' '), file).Should().Be(last);
+    }
+
+    [Fact]
     public void A_new_configuration_keeps_the_cursors_of_the_streams_that_remain()
     {
         var state = Configured().Apply(new TenantEvents.PageCompleted("receipt", "kept", false, T0));
