@@ -78,10 +78,12 @@ internal static class EndToEndThroughput
                               (r.Complete ? "" : "  INCOMPLETE"));
         }
 
-        if (results.FirstOrDefault(r => r.Run.Tenants == 1) is { } one)
+        // The goal holds for every run, the many small tenants as much as the large backlog; three decimals, so that
+        // a ratio just under the goal does not print as 0.50.
+        foreach (var r in results)
         {
-            var ratio = one.EndToEndRate / one.BaselineRate;
-            Console.WriteLine($"verdict: one tenant end-to-end/baseline = {ratio:F2}, goal ≥ 0.5 {(ratio >= 0.5 ? "met" : "NOT met")}");
+            var ratio = r.EndToEndRate / r.BaselineRate;
+            Console.WriteLine($"verdict: {r.Run.Name} end-to-end/baseline = {ratio:F3}, goal ≥ 0.5 {(ratio >= 0.5 ? "met" : "NOT met")}");
         }
 
         return results.All(r => r.Complete) ? 0 : 1;
