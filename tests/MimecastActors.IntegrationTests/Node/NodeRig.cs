@@ -178,10 +178,33 @@ public sealed class NodeRig : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// A port free now, below Linux's ephemeral range (32768–60999): a port the OS hands out for "any port" is also
+    /// one it may give to an outgoing connection's source before the node binds it, and a seed node that cannot bind
+    /// leaves the others waiting to join (seen once in a full run: a node not in the cluster after 60 s).
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, byte> HandedOut = new();
+
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            var port = Random.Shared.Next(20_000, 32_000);
+            if (!HandedOut.TryAdd(port, 0))
+            {
+                continue; // never the same port twice in one test run
+            }
+
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            try
+            {
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: try another.
+            }
+        }
     }
 }
