@@ -31,7 +31,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private SekoiaIntakeClient? _intake;
     private IActorRef _forwarder = ActorRefs.Nobody;
     private CancellationTokenSource _reading = new();
-    private bool _listing;
+    private readonly HashSet<string> _listing = new(StringComparer.Ordinal);
     private int _failures;
     private DateTimeOffset _notBefore = DateTimeOffset.MinValue;
     private long _eventsDelivered;
@@ -229,9 +229,9 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
     private void PullNext()
     {
-        if (_api is null || _listing)
+        if (_api is null)
         {
-            return; // one listing at a time: the budget is spent in order
+            return;
         }
 
         if (Now < _notBefore)
@@ -240,30 +240,38 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        var delivering = _deliveries.Where(d => !d.Value.NeedsRelist).Select(d => d.Key).ToHashSet();
-        var relisting = _deliveries.Where(d => d.Value.NeedsRelist).Select(d => d.Key).ToHashSet();
-        switch (PullScheduler.Decide(_state, Now, delivering, relisting))
+        var busy = _deliveries.Where(d => !d.Value.NeedsRelist).Select(d => d.Key).Concat(_listing).ToHashSet(StringComparer.Ordinal);
+        var relisting = _deliveries.Where(d => d.Value.NeedsRelist).Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
+        var (streams, then) = PullScheduler.DecideRound(_state, Now, busy, relisting);
+        if (streams.Count == 0)
         {
-            case NextPull.Now now:
-                _listing = true;
-                var stream = now.Stream.Key;
-                var query = new BatchQuery(
-                    now.Stream.Definition.Types, _state.Settings!.PageSize, now.Stream.Cursor, StartsAt: now.Stream.Cursor is null ? now.Stream.ReplayFrom : null);
-                var api = _api;
-
-                // Written ahead: the call goes only once the journal holds it, so a kill right after it still counts it.
-                Record(new TenantEvents.CallsSpent(1, Now), then: () =>
-                    api.ListAsync(query, CancellationToken.None).PipeTo(Self, success: outcome => new Listed(stream, query.NextPage, outcome)));
-                break;
-            case NextPull.Wait wait:
+            if (then is NextPull.Wait wait)
+            {
                 Timers.StartSingleTimer(Tick.Instance, Tick.Instance, wait.At - Now);
-                break;
+            }
+
+            return;
         }
+
+        var settings = _state.Settings!;
+        var queries = streams.Select(s => (s.Key, Query: new BatchQuery(s.Definition.Types, settings.PageSize, s.Cursor, StartsAt: s.Cursor is null ? s.ReplayFrom : null))).ToList();
+        var api = _api;
+        _listing.UnionWith(queries.Select(q => q.Key));
+
+        // Written ahead, the round's calls in one event: they go only once the journal holds them, so a kill right
+        // after still counts them.
+        Record(new TenantEvents.CallsSpent(queries.Count, Now), then: () =>
+        {
+            foreach (var (stream, query) in queries)
+            {
+                api.ListAsync(query, CancellationToken.None).PipeTo(Self, success: outcome => new Listed(stream, query.NextPage, outcome));
+            }
+        });
     }
 
     private void OnListed(Listed listed)
     {
-        _listing = false;
+        _listing.Remove(listed.Stream);
         PullerMetrics.ListingCalls.Add(listed.Outcome.Calls, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(listed.Stream));
         if (listed.Outcome is RateLimited)
         {

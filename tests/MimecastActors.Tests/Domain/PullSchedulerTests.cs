@@ -70,4 +70,48 @@ public sealed class PullSchedulerTests
         PullScheduler.Decide(state, T0, NoneDelivering).Should().Be(new NextPull.Wait(T0.AddMilliseconds(12_345), "the API answered 429"));
         PullScheduler.Decide(state, T0.AddMilliseconds(12_345), NoneDelivering).Should().BeOfType<NextPull.Now>();
     }
+    private static readonly string[] TenTypes =
+        ["receipt", "process", "delivery", "av", "spam", "internal email protect", "impersonation protect", "url protect", "attachment protect", "journal"];
+
+    [Fact]
+    public void A_round_lists_every_due_stream_at_once_in_the_order_one_by_one_would()
+    {
+        var state = Configured(Settings(StreamDefinition.Plan(TenTypes, grouped: false)));
+
+        var (streams, _) = PullScheduler.DecideRound(state, T0, NoneDelivering);
+
+        var oneByOne = new List<string>();
+        var busy = new HashSet<string>();
+        while (PullScheduler.Decide(state, T0, busy) is NextPull.Now now)
+        {
+            oneByOne.Add(now.Stream.Key);
+            busy.Add(now.Stream.Key);
+        }
+
+        streams.Select(s => s.Key).Should().Equal(oneByOne).And.HaveCount(10);
+    }
+
+    [Fact]
+    public void A_round_takes_only_as_many_streams_as_the_budget_has_room_for_with_a_retry_each()
+    {
+        var state = Configured(Settings(StreamDefinition.Plan(TenTypes, grouped: false), rateLimit: new RateLimitPolicy(5, TimeSpan.FromMinutes(15))));
+
+        PullScheduler.DecideRound(state, T0, NoneDelivering).Streams.Should().HaveCount(2);
+        PullScheduler.DecideRound(state.Apply(new TenantEvents.CallsSpent(2, T0)), T0, NoneDelivering).Streams.Should().HaveCount(1);
+        PullScheduler.DecideRound(state.Apply(new TenantEvents.CallsSpent(4, T0)), T0, NoneDelivering).Then.Should().BeOfType<NextPull.Wait>()
+            .Which.Why.Should().Contain("spent");
+    }
+
+    [Fact]
+    public void A_round_leaves_out_busy_streams_and_says_why_when_nothing_is_due()
+    {
+        var state = Configured();
+
+        var (streams, _) = PullScheduler.DecideRound(state, T0, new HashSet<string> { "receipt" });
+        streams.Select(s => s.Key).Should().Equal("process");
+
+        var (none, then) = PullScheduler.DecideRound(state, T0, new HashSet<string> { "receipt", "process" });
+        none.Should().BeEmpty();
+        then.Should().BeOfType<NextPull.Idle>();
+    }
 }
