@@ -28,7 +28,10 @@ public static class MimecastHttpClients
         services.TryAddSingleton(TimeProvider.System);
         services.AddLogging();
 
+        // No IHttpClientFactory request logging on any of them: pre-signed URLs carry their signature, and the
+        // logging handlers opened a logging scope for every request even with their category below the log level.
         services.AddHttpClient(Token, (sp, c) => c.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(() => Handler(DecompressionMethods.GZip | DecompressionMethods.Deflate))
             .AddResilienceHandler(Token, (pipeline, context) =>
             {
@@ -43,9 +46,11 @@ public static class MimecastHttpClients
                 c.Timeout = options.RequestTimeout;
                 c.DefaultRequestHeaders.UserAgent.ParseAdd(options.UserAgent);
             })
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(() => Handler(DecompressionMethods.GZip | DecompressionMethods.Deflate));
 
         services.AddHttpClient(Blobs, (sp, c) => c.Timeout = Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers()
             .ConfigurePrimaryHttpMessageHandler(() => Handler(DecompressionMethods.None))
             .AddResilienceHandler(Blobs, (pipeline, context) =>
             {

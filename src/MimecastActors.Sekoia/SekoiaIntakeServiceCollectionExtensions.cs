@@ -34,6 +34,7 @@ public static class SekoiaIntakeServiceCollectionExtensions
         services.TryAddSingleton<SekoiaIntakeClientFactory>();
         var http = services.AddHttpClient(SekoiaIntakeClient.HttpClientName)
             .ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan) // the pipeline's timeouts rule
+            .RemoveAllLoggers() // a logging scope per request, for log lines below the level anyway
             .ConfigurePrimaryHttpMessageHandler(provider => new SocketsHttpHandler
             {
                 PooledConnectionLifetime = Options(provider).PooledConnectionLifetime,
