@@ -20,6 +20,16 @@ var intakeParallel = new Option<int>("--parallel") { Description = "Concurrent r
 var intake = new Command("intake", "The Sekoia intake client into the simulator's intake, gzip on and off, with peak memory.") { intakeEvents, intakeParallel };
 intake.SetAction(parse => IntakeClientThroughput.RunAsync(parse.GetValue(intakeEvents), parse.GetValue(intakeParallel)));
 
+var journalTenants = new Option<int>("--tenants") { Description = "Persistent actors writing at once.", DefaultValueFactory = _ => 100 };
+var journalEvents = new Option<int>("--events") { Description = "Events each actor writes, one after the other.", DefaultValueFactory = _ => 30 };
+var journalRounds = new Option<int>("--rounds") { Description = "Rounds; the best is reported.", DefaultValueFactory = _ => 3 };
+var journalHocon = new Option<string>("--hocon") { Description = "HOCON over the node's journal settings, to try one (e.g. \"akka.persistence.journal.sql.use-clone-connection = off\")." };
+var journal = new Command("journal", "The node's journal (Akka.Persistence.Sql on SQLite) written as tenants write it, against one-transaction inserts through Microsoft.Data.Sqlite.")
+{
+    journalTenants, journalEvents, journalRounds, journalHocon,
+};
+journal.SetAction(parse => JournalThroughput.RunAsync(parse.GetValue(journalTenants), parse.GetValue(journalEvents), parse.GetValue(journalRounds), parse.GetValue(journalHocon)));
+
 var e2eFiles = new Option<int>("--backlog-files") { Description = "One-tenant run: backlog files of each of the ten types (0 skips the run).", DefaultValueFactory = _ => 20 };
 var e2eEvents = new Option<int>("--events-per-file") { Description = "One-tenant run: events in each file.", DefaultValueFactory = _ => 5_000 };
 var e2eTenants = new Option<int>("--tenants") { Description = "Many-tenant run: tenants (0 skips the run).", DefaultValueFactory = _ => 100 };
@@ -44,5 +54,5 @@ var endToEndNode = new Command("end-to-end-node", "The node process of end-to-en
 endToEndNode.Hidden = true;
 endToEndNode.SetAction((parse, _) => EndToEndNode.RunAsync(parse.GetValue(nodeSettings)!));
 
-var root = new RootCommand("MimecastActors benchmarks: run on demand, print figures (never part of the test suite).") { simulator, blobReader, intake, endToEnd, endToEndNode };
+var root = new RootCommand("MimecastActors benchmarks: run on demand, print figures (never part of the test suite).") { simulator, blobReader, intake, journal, endToEnd, endToEndNode };
 return await root.Parse(args).InvokeAsync();

@@ -116,7 +116,7 @@ public static class MimecastNode
             .WithStrictSerialization(true)
             .WithActorSystemLivenessCheck(tags: [Live])
             .WithAkkaClusterReadinessCheck(tags: [Ready]);
-        WithJournal(akka, node.Persistence);
+        akka.WithNodeJournal(node.Persistence);
         akka.WithTenantSharding(tenant => TenantPuller.Props(tenant, services), node.Sharding.Shards, role: null)
             .WithTenantRegistry(node.Sharding.EnsureTenantsEvery, role: null)
             .AddStartup((system, registry) =>
@@ -128,17 +128,17 @@ public static class MimecastNode
             .AddHoconFile(HoconPath, HoconAddMode.Prepend);
     }
 
-    private static void WithJournal(AkkaConfigurationBuilder akka, PersistenceConfig persistence)
+    /// <summary>The journal and snapshot store of a node (public for the journal benchmark, which measures this very setup).</summary>
+    public static AkkaConfigurationBuilder WithNodeJournal(this AkkaConfigurationBuilder akka, PersistenceConfig persistence)
     {
         if (NodeConfigurationCheck.IsProvider(persistence.Provider, PersistenceConfig.PostgreSql))
         {
-            akka.WithSqlPersistence(persistence.ConnectionString, LinqToDB.ProviderName.PostgreSQL15, PersistenceMode.Both, autoInitialize: true);
-            return;
+            return akka.WithSqlPersistence(persistence.ConnectionString, LinqToDB.ProviderName.PostgreSQL15, PersistenceMode.Both, autoInitialize: true);
         }
 
         // SQLite has one writer, so the journal writes one batch at a time.
         SqliteJournalFile.Prepare(persistence.ConnectionString);
-        akka.WithSqlPersistence(SqliteJournalFile.DataOptions(persistence.ConnectionString), PersistenceMode.Both, autoInitialize: true)
+        return akka.WithSqlPersistence(SqliteJournalFile.DataOptions(persistence.ConnectionString), PersistenceMode.Both, autoInitialize: true)
             .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend);
     }
 }

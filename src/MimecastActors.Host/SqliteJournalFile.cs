@@ -36,6 +36,13 @@ public static class SqliteJournalFile
     /// not at every commit. The journal's single writer otherwise waited on an fsync per commit (2,400 in the 100-tenant
     /// bench). A crashed process still loses nothing; a power cut may lose the last commits, which is a checkpoint
     /// older than the intake's acknowledgements: the events after it are sent again, never skipped.
+    /// <para>
+    /// Opening a connection also yields to the thread pool. Microsoft.Data.Sqlite completes every "async" call
+    /// synchronously, so Akka.Persistence.Sql's write stage ran each write inside the stream actor that queues the
+    /// writes: the rows that arrived meanwhile could not be queued until it ended, every batch held one row, and each
+    /// row paid a transaction, a connection and linq2db building its insert anew. Yielding frees that actor, so rows
+    /// arriving during a write go into the next batch (the <c>journal</c> bench: 382 → 51 µs of CPU per event).
+    /// </para>
     /// </summary>
     public static DataOptions DataOptions(string connectionString) =>
         new DataOptions()
@@ -51,6 +58,8 @@ public static class SqliteJournalFile
 
     private static async Task SyncAtCheckpointsAsync(DbConnection connection, CancellationToken cancel)
     {
+        await Task.Yield(); // see DataOptions: off the journal's write stage
+
         await using var command = connection.CreateCommand();
         command.CommandText = SyncAtCheckpointsPragma;
         await command.ExecuteNonQueryAsync(cancel);
