@@ -120,7 +120,7 @@ public sealed class FileForwarding : IBatchLineSink
         }
 
         var newest = _newestMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
-        var origin = new ChunkOrigin(_stream, _file.Identity, _offeredThrough + 1, _lastEventLine, newest);
+        var origin = new ChunkOrigin(_stream, _file.Identity, _offeredThrough + 1, _lastEventLine, newest, EndsRead: !readOn);
         PullerMetrics.EventsRead.Add(_chunk.EventCount, PullerMetrics.Tenant(_tenant), PullerMetrics.Stream(_stream));
         var offer = new Offer(_chunk.Seal(), origin);
         GiveReadPlaceUp();

@@ -5,7 +5,11 @@ namespace MimecastActors.Actors;
 /// <summary>Where a chunk's events came from, handed back with its acknowledgement so the puller can checkpoint.</summary>
 /// <param name="FirstLine">Line number (from 1) of the chunk's first event in its batch file.</param>
 /// <param name="LastLine">Line number of its last event: once acknowledged, every line up to it is delivered or set aside.</param>
-public sealed record ChunkOrigin(string Stream, string File, long FirstLine, long LastLine, DateTimeOffset? NewestEventAt);
+/// <param name="EndsRead">
+/// The last chunk of its read: the read's result, which says whether the file is complete, is on its way to the puller,
+/// which waits for it before journaling this chunk's progress (the acknowledgement may come first).
+/// </param>
+public sealed record ChunkOrigin(string Stream, string File, long FirstLine, long LastLine, DateTimeOffset? NewestEventAt, bool EndsRead = false);
 
 /// <summary>The messages of the <see cref="Forwarder"/>.</summary>
 public static class ForwarderProtocol

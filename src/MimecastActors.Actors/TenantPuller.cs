@@ -387,7 +387,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             case FileRead:
                 _failures = 0;
                 delivery.Files[done.File.Identity] = track with { ReadComplete = true };
-                TryCompleteFile(done.Stream, done.File.Identity);
+                TryCompleteFile(done.Stream, done.File.Identity, track.NewestUnrecorded);
                 break;
             case FileTruncated truncated when track.Truncations + 1 >= _services.Settings.TruncatedFileRetries:
                 // Read again and again it ends early: the unreadable tail is set aside, with its position, and the page goes on.
@@ -402,26 +402,41 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
                 break;
             case FileTruncated truncated:
                 delivery.Files[done.File.Identity] = track with { Truncations = track.Truncations + 1 };
+                RecordProgress(done.Stream, done.File.Identity);
                 ReadAgainLater(done.Stream, truncated.Reason);
                 break;
             case FileExpired expired:
                 // Never skip a file: list the same page again (same cursor) for fresh URLs.
                 _log.Info("Tenant {0}: {1}", _tenantId, expired.Message);
                 delivery.Files[done.File.Identity] = track;
+                RecordProgress(done.Stream, done.File.Identity);
                 delivery.NeedsRelist = true;
                 Self.Tell(Tick.Instance);
                 break;
             case FileFailed failed:
                 delivery.Files[done.File.Identity] = track;
+                RecordProgress(done.Stream, done.File.Identity);
                 ReadAgainLater(done.Stream, failed.Message);
                 break;
             default:
+                RecordProgress(done.Stream, done.File.Identity);
                 if (done.Error is not (null or OperationCanceledException))
                 {
                     ReadAgainLater(done.Stream, $"reading {done.File}: {done.Error.Message}");
                 }
 
                 break;
+        }
+    }
+
+    /// <summary>Journals the acknowledged lines of a file that stays unfinished, if an acknowledgement left them for the read's result to say.</summary>
+    private void RecordProgress(string stream, string file)
+    {
+        var track = _deliveries[stream].Files[file];
+        if (track.Acks.Through > _state.Streams[stream].Page.LinesAcknowledged(file))
+        {
+            _deliveries[stream].Files[file] = track with { NewestUnrecorded = null };
+            Record(new TenantEvents.FileProgressed(stream, file, track.Acks.Through, track.NewestUnrecorded, Now));
         }
     }
 
@@ -445,11 +460,20 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         delivery.Files[origin.File] = track with { Acks = acks };
 
         // The acknowledgement that completes a file is journaled once, as the completion: most files fit in one chunk,
-        // and a progress event right before it would double the journal's writes for nothing.
-        if (!TryCompleteFile(origin.Stream, origin.File, origin.NewestEventAt) && acks.Through > track.Acks.Through)
+        // and a progress event right before it would double the journal's writes for nothing. The last chunk of a
+        // read can be acknowledged before the read's result arrives: that result completes the file or journals this.
+        if (TryCompleteFile(origin.Stream, origin.File, origin.NewestEventAt) || acks.Through <= track.Acks.Through)
         {
-            Record(new TenantEvents.FileProgressed(origin.Stream, origin.File, acks.Through, origin.NewestEventAt, Now));
+            return;
         }
+
+        if (origin.EndsRead && !track.ReadComplete && delivery.Reading == origin.File)
+        {
+            delivery.Files[origin.File] = track with { Acks = acks, NewestUnrecorded = origin.NewestEventAt ?? track.NewestUnrecorded };
+            return;
+        }
+
+        Record(new TenantEvents.FileProgressed(origin.Stream, origin.File, acks.Through, origin.NewestEventAt, Now));
     }
 
     /// <summary>A file is done when it was read to its end and every chunk offered from it is acknowledged.</summary>
@@ -600,7 +624,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     }
 
     /// <param name="OfferedThrough">Lines up to here are in chunks the forwarder took: a new read starts after them.</param>
-    private sealed record FileTrack(FileAcks Acks, long OfferedThrough, bool ReadComplete, int Truncations)
+    /// <param name="NewestUnrecorded">The newest event of acknowledged lines whose journaling waits for the read's result.</param>
+    private sealed record FileTrack(FileAcks Acks, long OfferedThrough, bool ReadComplete, int Truncations, DateTimeOffset? NewestUnrecorded = null)
     {
         public static FileTrack Start(long linesDone) => new(FileAcks.From(linesDone), linesDone, false, 0);
     }
