@@ -67,8 +67,8 @@ public static class PullScheduler
 
     /// <summary>
     /// The streams to list together now, in <see cref="Decide"/>'s order: as many due streams as the budget has room
-    /// for, each with its possible retry, so that one journal event reserves the round's calls before any goes (ten
-    /// events per poll round were ten journal writes per tenant). An empty round says why in <c>Then</c>.
+    /// for, each with its possible retry, so that one journal event reserves the round's calls before any goes (a
+    /// tenant's ten streams due together were ten journal writes). An empty round says why in <c>Then</c>.
     /// </summary>
     /// <param name="busy">Streams delivering a page or being listed: they list nothing meanwhile.</param>
     /// <param name="relisting">Streams that must list their current page again: due at once.</param>
