@@ -229,9 +229,9 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
     private void PullNext()
     {
-        if (_api is null)
+        if (_api is null || _listing.Count > 0)
         {
-            return;
+            return; // one round at a time: each listing of it may still cost its retry, which the budget kept room for
         }
 
         if (Now < _notBefore)
@@ -240,9 +240,9 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        var busy = _deliveries.Where(d => !d.Value.NeedsRelist).Select(d => d.Key).Concat(_listing).ToHashSet(StringComparer.Ordinal);
+        var delivering = _deliveries.Where(d => !d.Value.NeedsRelist).Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
         var relisting = _deliveries.Where(d => d.Value.NeedsRelist).Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
-        var (streams, then) = PullScheduler.DecideRound(_state, Now, busy, relisting);
+        var (streams, then) = PullScheduler.DecideRound(_state, Now, delivering, relisting);
         if (streams.Count == 0)
         {
             if (then is NextPull.Wait wait)
