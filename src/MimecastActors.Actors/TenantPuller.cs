@@ -398,34 +398,35 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
                 _log.Warning("Tenant {0}: the tail of {1} ({2}) from line {3} is unreadable after {4} reads and set aside: {5}",
                     _tenantId, done.File.Identity, done.Stream, truncated.LinesRead + 1, track.Truncations + 1, truncated.Reason);
                 delivery.Files[done.File.Identity] = track with { ReadComplete = true, Truncations = track.Truncations + 1 };
-                TryCompleteFile(done.Stream, done.File.Identity);
+                TryCompleteFile(done.Stream, done.File.Identity, track.NewestUnrecorded);
                 break;
             case FileTruncated truncated:
                 delivery.Files[done.File.Identity] = track with { Truncations = track.Truncations + 1 };
-                RecordProgress(done.Stream, done.File.Identity);
                 ReadAgainLater(done.Stream, truncated.Reason);
                 break;
             case FileExpired expired:
                 // Never skip a file: list the same page again (same cursor) for fresh URLs.
                 _log.Info("Tenant {0}: {1}", _tenantId, expired.Message);
                 delivery.Files[done.File.Identity] = track;
-                RecordProgress(done.Stream, done.File.Identity);
                 delivery.NeedsRelist = true;
                 Self.Tell(Tick.Instance);
                 break;
             case FileFailed failed:
                 delivery.Files[done.File.Identity] = track;
-                RecordProgress(done.Stream, done.File.Identity);
                 ReadAgainLater(done.Stream, failed.Message);
                 break;
             default:
-                RecordProgress(done.Stream, done.File.Identity);
                 if (done.Error is not (null or OperationCanceledException))
                 {
                     ReadAgainLater(done.Stream, $"reading {done.File}: {done.Error.Message}");
                 }
 
                 break;
+        }
+
+        if (!delivery.Files[done.File.Identity].ReadComplete)
+        {
+            RecordProgress(done.Stream, done.File.Identity); // the file stays unfinished: what was acknowledged is journaled now
         }
     }
 
