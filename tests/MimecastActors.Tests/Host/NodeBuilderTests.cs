@@ -56,7 +56,7 @@ public sealed class NodeBuilderTests
     }
 
     [Fact]
-    public async Task Journal_connections_sync_the_log_at_checkpoints_only_whether_opened_in_sync_or_async()
+    public async Task Journal_connections_sync_the_log_at_checkpoints_only_and_wait_for_locks_in_sqlite_whether_opened_in_sync_or_async()
     {
         var folder = Directory.CreateTempSubdirectory("mimecast-journal-");
         try
@@ -67,11 +67,13 @@ public sealed class NodeBuilderTests
             using (var db = new DataConnection(SqliteJournalFile.DataOptions(connectionString)))
             {
                 db.Execute<long>("PRAGMA synchronous").Should().Be(1, "NORMAL: the write-ahead log is synced at checkpoints");
+                db.Execute<long>("PRAGMA busy_timeout").Should().Be(5000, "SQLite waits for a lock itself, not Microsoft.Data.Sqlite's 150 ms sleeps");
             }
 
             await using (var db = new DataConnection(SqliteJournalFile.DataOptions(connectionString)))
             {
                 (await db.ExecuteAsync<long>("PRAGMA synchronous")).Should().Be(1, "the same when the connection opens asynchronously");
+                (await db.ExecuteAsync<long>("PRAGMA busy_timeout")).Should().Be(5000, "the same when the connection opens asynchronously");
             }
 
             using var plain = new SqliteConnection(connectionString);
@@ -79,6 +81,8 @@ public sealed class NodeBuilderTests
             using var command = plain.CreateCommand();
             command.CommandText = "PRAGMA synchronous";
             command.ExecuteScalar().Should().Be(2L, "the setting is per connection (FULL is SQLite's default): the journal's own must set it");
+            command.CommandText = "PRAGMA busy_timeout";
+            command.ExecuteScalar().Should().Be(0L, "so is the busy timeout (none by default)");
         }
         finally
         {
