@@ -128,17 +128,23 @@ public static class MimecastNode
             .AddHoconFile(HoconPath, HoconAddMode.Prepend);
     }
 
+    // The journal's default clones a connection per operation, and a clone gets a mapping schema of its own, which
+    // linq2db's caches do not recognise: every recovery and every write built its SQL anew.
+    private const string NewConnectionPerOperation = "akka.persistence.journal.sql.use-clone-connection = off";
+
     /// <summary>The journal and snapshot store of a node (public for the journal benchmark, which measures this very setup).</summary>
     public static AkkaConfigurationBuilder WithNodeJournal(this AkkaConfigurationBuilder akka, PersistenceConfig persistence)
     {
         if (NodeConfigurationCheck.IsProvider(persistence.Provider, PersistenceConfig.PostgreSql))
         {
-            return akka.WithSqlPersistence(persistence.ConnectionString, LinqToDB.ProviderName.PostgreSQL15, PersistenceMode.Both, autoInitialize: true);
+            return akka.WithSqlPersistence(persistence.ConnectionString, LinqToDB.ProviderName.PostgreSQL15, PersistenceMode.Both, autoInitialize: true)
+                .AddHocon(NewConnectionPerOperation, HoconAddMode.Prepend);
         }
 
         // SQLite has one writer, so the journal writes one batch at a time.
         SqliteJournalFile.Prepare(persistence.ConnectionString);
         return akka.WithSqlPersistence(SqliteJournalFile.DataOptions(persistence.ConnectionString), PersistenceMode.Both, autoInitialize: true)
-            .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend);
+            .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend)
+            .AddHocon(NewConnectionPerOperation, HoconAddMode.Prepend);
     }
 }
