@@ -129,7 +129,8 @@ public static class MimecastNode
     }
 
     // The journal's default clones a connection per operation, and a clone gets a mapping schema of its own, which
-    // linq2db's caches do not recognise: every recovery and every write built its SQL anew.
+    // linq2db's query and mapping caches do not recognise: every recovery and every write built its query anew. A new
+    // connection from the plugin's options reuses the schema linq2db saved in them.
     private const string NewConnectionPerOperation = "akka.persistence.journal.sql.use-clone-connection = off";
 
     /// <summary>The journal and snapshot store of a node (public for the journal benchmark, which measures this very setup).</summary>

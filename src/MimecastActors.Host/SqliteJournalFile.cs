@@ -39,10 +39,9 @@ public static class SqliteJournalFile
     /// <para>
     /// Every connection also lets SQLite wait for a lock itself (<c>busy_timeout</c>). The journal's batches, its deletion
     /// of old events and the snapshot store write the file through connections of their own, and SQLite has one writer
-    /// at a time: without a busy timeout,
-    /// Microsoft.Data.Sqlite answers a locked file by putting its thread to sleep for 150 ms before it tries again, and
-    /// the bench's 100 tenants stood still for 150–300 ms several times per run. SQLite's own wait retries within a
-    /// millisecond or a few.
+    /// at a time: without a busy timeout, Microsoft.Data.Sqlite answers a locked file by putting its thread to sleep for
+    /// 150 ms before it tries again, and the bench's 100 tenants stood still for 150–300 ms several times per run.
+    /// SQLite's own wait retries within a millisecond or a few.
     /// </para>
     /// <para>
     /// Opening a connection also yields to the thread pool. Microsoft.Data.Sqlite completes every "async" call
