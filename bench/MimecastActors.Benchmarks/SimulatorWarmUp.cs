@@ -32,12 +32,13 @@ internal static class SimulatorWarmUp
     public static async Task<int> RunAsync(SimulatorServer server, ClientScenario client)
     {
         using var http = new HttpClient();
-        using var token = await Expect(http.PostAsync(new Uri(server.MimecastUrl, "oauth/token"), new FormUrlEncodedContent(new Dictionary<string, string>
+        using var credentials = new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials",
             ["client_id"] = client.ClientId,
             ["client_secret"] = client.ClientSecret,
-        })));
+        });
+        using var token = await Expect(http.PostAsync(new Uri(server.MimecastUrl, "oauth/token"), credentials));
         AuthenticationHeaderValue bearer;
         using (var body = JsonDocument.Parse(await token.Content.ReadAsStringAsync()))
         {
@@ -63,7 +64,7 @@ internal static class SimulatorWarmUp
             }
         }
 
-        var packed = new MemoryStream();
+        using var packed = new MemoryStream();
         await using (var zip = new GZipStream(packed, CompressionLevel.Fastest, leaveOpen: true))
         {
             await JsonSerializer.SerializeAsync(zip, new Dictionary<string, object> { ["intake_key"] = ScenarioFile.IntakeKeyOf(client.ClientId), ["jsons"] = events });
@@ -81,7 +82,10 @@ internal static class SimulatorWarmUp
         var response = await request;
         if (!response.IsSuccessStatusCode)
         {
-            throw new InvalidOperationException($"simulator warm-up: {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            using (response)
+            {
+                throw new InvalidOperationException($"simulator warm-up: {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.AbsolutePath} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+            }
         }
 
         return response;
