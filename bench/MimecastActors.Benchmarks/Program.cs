@@ -23,7 +23,7 @@ intake.SetAction(parse => IntakeClientThroughput.RunAsync(parse.GetValue(intakeE
 var journalTenants = new Option<int>("--tenants") { Description = "Persistent actors writing at once.", DefaultValueFactory = _ => 100 };
 var journalEvents = new Option<int>("--events") { Description = "Events each actor writes, one after the other.", DefaultValueFactory = _ => 30 };
 var journalRounds = new Option<int>("--rounds") { Description = "Rounds; the best is reported.", DefaultValueFactory = _ => 3 };
-var journalHocon = new Option<string>("--hocon") { Description = "HOCON over the node's journal settings, to try one (e.g. \"akka.persistence.journal.sql.use-clone-connection = off\")." };
+var journalHocon = new Option<string>("--hocon") { Description = "HOCON over the node's journal settings, to try one (e.g. \"akka.persistence.journal.sql.parallelism = 2\")." };
 var journal = new Command("journal", "The node's journal (Akka.Persistence.Sql on SQLite) written as tenants write it, against one-transaction inserts through Microsoft.Data.Sqlite.")
 {
     journalTenants, journalEvents, journalRounds, journalHocon,

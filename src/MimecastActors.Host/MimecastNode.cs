@@ -138,14 +138,16 @@ public static class MimecastNode
     {
         if (NodeConfigurationCheck.IsProvider(persistence.Provider, PersistenceConfig.PostgreSql))
         {
-            return akka.WithSqlPersistence(persistence.ConnectionString, LinqToDB.ProviderName.PostgreSQL15, PersistenceMode.Both, autoInitialize: true)
-                .AddHocon(NewConnectionPerOperation, HoconAddMode.Prepend);
+            akka.WithSqlPersistence(persistence.ConnectionString, LinqToDB.ProviderName.PostgreSQL15, PersistenceMode.Both, autoInitialize: true);
+        }
+        else
+        {
+            // SQLite has one writer, so the journal writes one batch at a time.
+            SqliteJournalFile.Prepare(persistence.ConnectionString);
+            akka.WithSqlPersistence(SqliteJournalFile.DataOptions(persistence.ConnectionString), PersistenceMode.Both, autoInitialize: true)
+                .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend);
         }
 
-        // SQLite has one writer, so the journal writes one batch at a time.
-        SqliteJournalFile.Prepare(persistence.ConnectionString);
-        return akka.WithSqlPersistence(SqliteJournalFile.DataOptions(persistence.ConnectionString), PersistenceMode.Both, autoInitialize: true)
-            .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend)
-            .AddHocon(NewConnectionPerOperation, HoconAddMode.Prepend);
+        return akka.AddHocon(NewConnectionPerOperation, HoconAddMode.Prepend);
     }
 }
