@@ -378,18 +378,21 @@ internal static class EndToEndThroughput
     }
 
     /// <summary>
-    /// How the node's code is compiled: the image publishes it ReadyToRun and runs it without tiered compilation
-    /// (see mimecast-actors' project file); `dotnet run` JIT-compiles it in tiers, which costs start-up CPU.
+    /// How the node's code is compiled: the image publishes it as one composite ReadyToRun image with the runtime and
+    /// runs it without tiered compilation (Directory.Build.targets); `dotnet run` JIT-compiles it in tiers, which
+    /// costs start-up CPU.
     /// </summary>
     private static string CompiledCode()
     {
         using var image = new PEReader(File.OpenRead(typeof(Host.MimecastNode).Assembly.Location));
         var readyToRun = image.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
+        var composite = File.Exists(Path.Combine(AppContext.BaseDirectory, $"{typeof(EndToEndThroughput).Assembly.GetName().Name}.r2r.dll"));
         var tiered = !string.Equals(AppContext.GetData("System.Runtime.TieredCompilation")?.ToString(), "false", StringComparison.OrdinalIgnoreCase)
             && Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") != "0";
         return (readyToRun, tiered) switch
         {
-            (true, false) => "ReadyToRun, no tiered compilation — as the image runs the node",
+            (true, false) when composite => "composite ReadyToRun with the runtime, no tiered compilation — as the image runs the node",
+            (true, false) => "ReadyToRun apart from the runtime, no tiered compilation — not as the image runs the node",
             (true, true) => "ReadyToRun, tiered compilation on — not as the image runs the node",
             (false, true) => "JIT, tiered (dotnet run) — the image runs the node ReadyToRun: publish this benchmark so for its figures (bench/README.md)",
             (false, false) => "JIT, tiering off — not as the image runs the node",

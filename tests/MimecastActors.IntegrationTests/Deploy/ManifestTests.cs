@@ -406,6 +406,12 @@ public sealed partial class ManifestTests
         // The restore layer copies project files one by one: a project the node references and the Dockerfile forgets
         // breaks the image build (here, where nothing builds the image).
         var copied = DockerfileInstructions.Where(i => i.Keyword == "COPY").SelectMany(i => i.Arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries)).ToHashSet(StringComparer.Ordinal);
+        foreach (var imported in Directory.GetFiles(RepositoryPaths.Root, "Directory.*").Select(Path.GetFileName))
+        {
+            // MSBuild imports these into every project: without one, the image's restore and publish differ from CI's.
+            copied.Should().Contain(imported, $"deploy/Dockerfile: COPY {imported} with the project files; MSBuild imports it into every project");
+        }
+
         foreach (var project in ProjectClosure(Path.Combine(RepositoryPaths.Root, "src", "MimecastActors.Host", "MimecastActors.Host.csproj")))
         {
             copied.Should().Contain(DeployFiles.Show(project),
