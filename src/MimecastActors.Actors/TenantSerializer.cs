@@ -22,7 +22,7 @@ public sealed class TenantSerializer(ExtendedActorSystem system) : SerializerWit
 
     /// <summary>
     /// The contract of the reflection-based defaults for the web, with the metadata generated at compile time: reading
-    /// the types by reflection and emitting their accessors was a tenth of the journal's first use at start-up.
+    /// the types by reflection and emitting their accessors was a quarter of the journal's first use at start-up.
     /// </summary>
     private static readonly JsonSerializerOptions Json = TenantJson.Default.Options;
 
