@@ -53,7 +53,7 @@ internal static class SimulatorThroughput
         var decodeRate = Report("baseline: bare GZipStream decoding of the same files in memory, one core", lines, decoding.Elapsed);
         Console.WriteLine($"  ratio served/baseline = {blobRate / decodeRate:F2} (above 1: serving outpaces what any puller can decode)");
 
-        var bodies = blobs.Select(b => IntakeBody(Decode(b))).ToList();
+        var bodies = blobs.Select(b => IntakeBody(Key, Decode(b))).ToList();
         var parseBaseline = Stopwatch.StartNew();
         foreach (var body in bodies)
         {
@@ -168,14 +168,15 @@ internal static class SimulatorThroughput
         return lines;
     }
 
-    private static byte[] IntakeBody(List<byte[]> events)
+    /// <summary>A gzip `/batch` body of the given events (UTF-8 NDJSON lines), as the official connector writes it.</summary>
+    internal static byte[] IntakeBody(string intakeKey, IEnumerable<byte[]> events)
     {
         using var packed = new MemoryStream();
         using (var zip = new GZipStream(packed, CompressionLevel.Fastest, leaveOpen: true))
         using (var writer = new Utf8JsonWriter(zip))
         {
             writer.WriteStartObject();
-            writer.WriteString("intake_key", Key);
+            writer.WriteString("intake_key", intakeKey);
             writer.WriteStartArray("jsons");
             foreach (var e in events)
             {

@@ -45,7 +45,7 @@ internal static class SimulatorWarmUp
             bearer = new AuthenticationHeaderValue("Bearer", body.RootElement.GetProperty("access_token").GetString());
         }
 
-        var events = new List<string>();
+        var events = new List<byte[]>();
         foreach (var type in client.EventTypes)
         {
             using var list = new HttpRequestMessage(HttpMethod.Get, new Uri(server.MimecastUrl, $"siem/v1/batch/events/cg?type={type}&pageSize=100"));
@@ -59,18 +59,12 @@ internal static class SimulatorWarmUp
                 using var reader = new StreamReader(lines, Encoding.UTF8);
                 while (await reader.ReadLineAsync() is { Length: > 0 } line)
                 {
-                    events.Add(line);
+                    events.Add(Encoding.UTF8.GetBytes(line));
                 }
             }
         }
 
-        using var packed = new MemoryStream();
-        await using (var zip = new GZipStream(packed, CompressionLevel.Fastest, leaveOpen: true))
-        {
-            await JsonSerializer.SerializeAsync(zip, new Dictionary<string, object> { ["intake_key"] = ScenarioFile.IntakeKeyOf(client.ClientId), ["jsons"] = events });
-        }
-
-        using var content = new ByteArrayContent(packed.ToArray());
+        using var content = new ByteArrayContent(SimulatorThroughput.IntakeBody(ScenarioFile.IntakeKeyOf(client.ClientId), events));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         content.Headers.ContentEncoding.Add("gzip");
         using var accepted = await Expect(http.PostAsync(new Uri(server.IntakeUrl, "batch"), content));
