@@ -31,7 +31,7 @@ internal static class EndToEndThroughput
 
     public sealed record Options(
         int BacklogFiles, int EventsPerFile, int Tenants, int TenantBacklogFiles, int TenantEventsPerFile, TimeSpan PollInterval, int Calls,
-        bool GroupEventTypes, int BaselineRounds, TimeSpan ProgressEvery, TimeSpan Timeout);
+        bool GroupEventTypes, int BaselineRounds, TimeSpan ProgressEvery, TimeSpan Timeout, TimeSpan IntakeLatency);
 
     private sealed record Run(string Name, int Tenants, int BacklogFiles, int EventsPerFile);
 
@@ -48,7 +48,8 @@ internal static class EndToEndThroughput
                           "far above what the backlog needs, so this measures throughput, not the vendor's budget (the default 50 calls would be)");
         Console.WriteLine($"  node defaults: Forwarding.MaxChunksInFlight {new Host.ForwardingConfig().MaxChunksInFlight} per tenant, " +
                           $"MaxConcurrentIntakeRequests {new Host.ForwardingConfig().MaxConcurrentIntakeRequests}, intake gzip {new SekoiaIntakeOptions().CompressionLevel}; " +
-                          "the simulator generates and caches every file before the clock starts");
+                          "the simulator generates and caches every file before the clock starts" +
+                          (options.IntakeLatency > TimeSpan.Zero ? $"; the intake answers each request after {options.IntakeLatency.TotalMilliseconds:N0} ms, as one across a network would" : ""));
         Console.WriteLine($"  node code: {CompiledCode()}");
 
         var runs = new List<Run>();
@@ -105,6 +106,7 @@ internal static class EndToEndThroughput
             Clients = [.. measured.Clients, warmUp],
             IntakeKeys = [.. measured.IntakeKeys, ScenarioFile.IntakeKeyOf(warmUp.ClientId)],
             BlobCacheBytes = 64L * 1024 * 1024 * 1024, // every file stays generated: the run measures the node, not the generator
+            Intake = measured.Intake with { Latency = options.IntakeLatency },
         };
         await using var server = await SimulatorServer.StartAsync(served);
         var scenario = served with { Clients = measured.Clients, IntakeKeys = measured.IntakeKeys }; // what the node pulls and the figures count

@@ -40,14 +40,15 @@ var e2eCalls = new Option<int>("--calls") { Description = "Listing calls per 15 
 var e2eGroup = new Option<bool>("--group-event-types") { Description = "Fetch each tenant's ten types as one stream (Mimecast.GroupEventTypes)." };
 var e2eRounds = new Option<int>("--baseline-rounds") { Description = "Rounds of the baseline; the best is reported.", DefaultValueFactory = _ => 3 };
 var e2eEvery = new Option<TimeSpan>("--progress-every") { Description = "Time between progress lines.", DefaultValueFactory = _ => TimeSpan.FromSeconds(5) };
+var e2eLatency = new Option<TimeSpan>("--intake-latency") { Description = "Added to every intake response, as a network would (the simulator's own intake answers at once).", DefaultValueFactory = _ => TimeSpan.Zero };
 var e2eTimeout = new Option<TimeSpan>("--timeout") { Description = "Give up a run after this long.", DefaultValueFactory = _ => TimeSpan.FromMinutes(15) };
 var endToEnd = new Command("end-to-end", "The real node (child process, SQLite) from the simulated Mimecast API to the simulated intake, one tenant then many: events/s, peak memory, against gunzip + split + gzip of the same files.")
 {
-    e2eFiles, e2eEvents, e2eTenants, e2eTenantFiles, e2eTenantEvents, e2ePoll, e2eCalls, e2eGroup, e2eRounds, e2eEvery, e2eTimeout,
+    e2eFiles, e2eEvents, e2eTenants, e2eTenantFiles, e2eTenantEvents, e2ePoll, e2eCalls, e2eGroup, e2eRounds, e2eEvery, e2eTimeout, e2eLatency,
 };
 endToEnd.SetAction((parse, _) => EndToEndThroughput.RunAsync(new EndToEndThroughput.Options(
     parse.GetValue(e2eFiles), parse.GetValue(e2eEvents), parse.GetValue(e2eTenants), parse.GetValue(e2eTenantFiles), parse.GetValue(e2eTenantEvents),
-    parse.GetValue(e2ePoll), parse.GetValue(e2eCalls), parse.GetValue(e2eGroup), parse.GetValue(e2eRounds), parse.GetValue(e2eEvery), parse.GetValue(e2eTimeout))));
+    parse.GetValue(e2ePoll), parse.GetValue(e2eCalls), parse.GetValue(e2eGroup), parse.GetValue(e2eRounds), parse.GetValue(e2eEvery), parse.GetValue(e2eTimeout), parse.GetValue(e2eLatency))));
 
 var nodeSettings = new Option<FileInfo>("--settings") { Description = "JSON object of flat configuration keys.", Required = true };
 var endToEndNode = new Command("end-to-end-node", "The node process of end-to-end (started by it).") { nodeSettings };

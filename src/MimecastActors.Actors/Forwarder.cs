@@ -10,10 +10,13 @@ using static MimecastActors.Actors.ForwarderProtocol;
 namespace MimecastActors.Actors;
 
 /// <summary>
-/// Delivers one tenant's chunks to its Sekoia intake. At most <see cref="ForwarderSettings.MaxInFlight"/> chunks are
-/// held; an offer beyond that waits for a free place, so the reader upstream waits too. A chunk is sent until the
+/// Delivers one tenant's chunks to its Sekoia intake. At most <see cref="ForwarderSettings.MaxInFlight"/> requests are
+/// held; an offer beyond that waits for a free place, so the reader upstream waits too. Offers that waited go out
+/// together, as many as one request holds: a tenant with little traffic per type reads many small files, and a
+/// request per file cost the intake, the network and the node more than the events did. A request is sent until the
 /// intake acknowledges it — retried with backoff for as long as the intake fails, never dropped — or until the
 /// intake refuses the tenant, which the parent hears about and answers by pausing with its cursor untouched.
+/// Each chunk's acknowledgement is reported as it was offered, whatever request carried it.
 /// </summary>
 public sealed class Forwarder : ReceiveActor, IWithTimers
 {
@@ -49,14 +52,41 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
 
     private void Admit()
     {
-        while (_inFlight < _settings.MaxInFlight && _waiting.TryDequeue(out var next))
+        while (_inFlight < _settings.MaxInFlight && _waiting.Count > 0)
         {
+            var offers = TakeOneRequest();
+            var chunk = offers.Count == 1 ? offers[0].Offer.Chunk : _intake.Combine([.. offers.Select(o => o.Offer.Chunk)]);
             _inFlight++;
-            _bytesHeld += next.Offer.Chunk.Body.Length;
-            PullerMetrics.InFlight(1, next.Offer.Chunk.Body.Length);
-            next.Producer.Tell(new Accepted(next.Offer.Origin));
-            Self.Tell(new Send(next.Offer.Chunk, next.Offer.Origin, 0, 0, Stopwatch.GetTimestamp(), next.Offer.Chunk.Body.Length));
+            _bytesHeld += chunk.Body.Length;
+            PullerMetrics.InFlight(1, chunk.Body.Length);
+            foreach (var (producer, offer) in offers)
+            {
+                producer.Tell(new Accepted(offer.Origin));
+                if (offers.Count > 1)
+                {
+                    offer.Chunk.Dispose(); // copied into the request's chunk
+                }
+            }
+
+            var parts = RequestParts.Of(offers.Select(o => (o.Offer.Origin, o.Offer.Chunk.EventCount)));
+            Self.Tell(new Send(chunk, parts, 0, Stopwatch.GetTimestamp(), chunk.Body.Length));
         }
+    }
+
+    /// <summary>The first waiting offer, and those after it that fit in the same request.</summary>
+    private List<(IActorRef Producer, Offer Offer)> TakeOneRequest()
+    {
+        var first = _waiting.Dequeue();
+        var offers = new List<(IActorRef Producer, Offer Offer)> { first };
+        var (events, bytes) = (first.Offer.Chunk.EventCount, first.Offer.Chunk.Body.Length);
+        while (_waiting.TryPeek(out var next)
+               && _intake.FitsOneRequest(events + next.Offer.Chunk.EventCount, next.Offer.Chunk.BodyBytesAfter(bytes)))
+        {
+            offers.Add(_waiting.Dequeue());
+            (events, bytes) = (events + next.Offer.Chunk.EventCount, next.Offer.Chunk.BodyBytesAfter(bytes));
+        }
+
+        return offers;
     }
 
     private void Start(Send job)
@@ -93,19 +123,19 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
         switch (sent.Outcome)
         {
             case IntakeOutcome.Acknowledged:
-                Context.Parent.Tell(new Delivered(job.Origin, job.Chunk.EventCount + job.AlreadyAcknowledged, attempts));
-                Done(job);
+                Continue(job, acknowledged: job.Chunk.EventCount, attempts, TimeSpan.Zero);
                 break;
 
             case IntakeOutcome.TooLarge tooLarge:
                 var index = tooLarge.AcknowledgedCount;
-                Context.Parent.Tell(new EventSetAside(job.Origin, job.AlreadyAcknowledged + index, job.Chunk.GetEvent(index), tooLarge.Message));
+                var (origin, indexInChunk) = job.Parts.Locate(index);
+                Context.Parent.Tell(new EventSetAside(origin, indexInChunk, job.Chunk.GetEvent(index), tooLarge.Message));
                 Continue(job, acknowledged: index + 1, attempts, TimeSpan.Zero);
                 break;
 
             case IntakeOutcome.Fatal fatal:
-                _log.Error("Intake refused the chunk of {0} (lines {1}-{2}): {3}", job.Origin.File, job.Origin.FirstLine, job.Origin.LastLine, fatal.Message);
-                Context.Parent.Tell(new IntakeRefused(job.Origin, fatal.Message));
+                _log.Error("Intake refused the chunk of {0}: {1}", job.Parts, fatal.Message);
+                Context.Parent.Tell(new IntakeRefused(job.Parts.First, fatal.Message));
                 Done(job);
                 break;
 
@@ -123,26 +153,30 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
     private void Retry(Send job, int acknowledged, int attempts, TimeSpan? retryAfter, string reason)
     {
         var delay = _settings.Backoff(attempts, retryAfter, Random.Shared);
-        _log.Warning("Chunk of {0} (lines {1}-{2}) not delivered after {3} attempts, again in {4}: {5}",
-            job.Origin.File, job.Origin.FirstLine, job.Origin.LastLine, attempts, delay, reason);
-        Context.Parent.Tell(new Retrying(job.Origin, attempts, delay, reason));
+        _log.Warning("Chunk of {0} not delivered after {1} attempts, again in {2}: {3}", job.Parts, attempts, delay, reason);
+        Context.Parent.Tell(new Retrying(job.Parts.First, attempts, delay, reason));
         Continue(job, acknowledged, attempts, delay);
     }
 
-    /// <summary>Goes on with the part of the chunk the intake has not acknowledged yet.</summary>
+    /// <summary>Reports the chunks the intake's acknowledgement completed, and goes on with what it has not acknowledged yet.</summary>
     private void Continue(Send job, int acknowledged, int attempts, TimeSpan delay)
     {
-        if (acknowledged >= job.Chunk.EventCount)
+        var (completed, parts) = job.Parts.Acknowledge(acknowledged);
+        foreach (var part in completed)
         {
-            Context.Parent.Tell(new Delivered(job.Origin, job.AlreadyAcknowledged + acknowledged, attempts));
+            Context.Parent.Tell(new Delivered(part.Origin, part.Events, attempts));
+        }
+
+        if (parts.IsEmpty)
+        {
             Done(job);
             return;
         }
 
-        var rest = job with { Attempts = attempts };
+        var rest = job with { Parts = parts, Attempts = attempts };
         if (acknowledged > 0)
         {
-            rest = rest with { Chunk = job.Chunk.Skip(acknowledged), AlreadyAcknowledged = job.AlreadyAcknowledged + acknowledged };
+            rest = rest with { Chunk = job.Chunk.Skip(acknowledged) };
             job.Chunk.Dispose(); // the rest is a copy
         }
 
@@ -185,10 +219,11 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
         base.PostStop();
     }
 
-    /// <summary>One delivery attempt of (what is left of) a chunk.</summary>
-    /// <param name="StartedAt">When the chunk was taken (a <see cref="Stopwatch"/> timestamp), for the forward duration.</param>
-    /// <param name="Bytes">The chunk's body when taken, for the node's bytes in flight.</param>
-    private sealed record Send(IntakeChunk Chunk, ChunkOrigin Origin, int AlreadyAcknowledged, int Attempts, long StartedAt, long Bytes);
+    /// <summary>One delivery attempt of (what is left of) a request.</summary>
+    /// <param name="Chunk">The request's body: one offered chunk, or several combined.</param>
+    /// <param name="StartedAt">When the request was taken (a <see cref="Stopwatch"/> timestamp), for the forward duration.</param>
+    /// <param name="Bytes">The request's body when taken, for the node's bytes in flight.</param>
+    private sealed record Send(IntakeChunk Chunk, RequestParts Parts, int Attempts, long StartedAt, long Bytes);
 
     private sealed record Sent(Send Job, IntakeOutcome? Outcome, Exception? Error = null);
 }

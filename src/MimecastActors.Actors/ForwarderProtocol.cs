@@ -36,7 +36,10 @@ public static class ForwarderProtocol
 }
 
 /// <summary>How a forwarder paces itself.</summary>
-/// <param name="MaxInFlight">Chunks taken but not yet acknowledged; the bound on a tenant's memory for outgoing events.</param>
+/// <param name="MaxInFlight">
+/// Intake requests taken but not yet acknowledged, each of at most one full chunk (several small chunks may share one):
+/// the bound on a tenant's memory for outgoing events, and on what a crash may send again.
+/// </param>
 public sealed record ForwarderSettings(int MaxInFlight, TimeSpan MinBackoff, TimeSpan MaxBackoff)
 {
     public static readonly ForwarderSettings Default = new(2, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));

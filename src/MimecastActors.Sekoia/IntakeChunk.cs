@@ -45,6 +45,53 @@ public sealed class IntakeChunk : IDisposable
         return (Slice(0, half), Slice(half, EventCount - half));
     }
 
+    /// <summary>
+    /// The body of one request that would carry this chunk's events after those of a body of
+    /// <paramref name="bodyBytes"/> bytes built for the same intake key (see <see cref="Combine"/>).
+    /// </summary>
+    public int BodyBytesAfter(int bodyBytes) => bodyBytes + 1 + EventBytes;
+
+    /// <summary>
+    /// One chunk with the events of <paramref name="chunks"/>, in order, in a body of the shared pool (dispose it to give it
+    /// back). The chunks are copied and stay the caller's; they must have been built for the same intake key.
+    /// </summary>
+    internal static IntakeChunk Combine(IReadOnlyList<IntakeChunk> chunks)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunks.Count, 1, nameof(chunks));
+        var first = chunks[0];
+        var length = first._length;
+        var events = first.EventCount;
+        for (var i = 1; i < chunks.Count; i++)
+        {
+            length = chunks[i].BodyBytesAfter(length);
+            events += chunks[i].EventCount;
+        }
+
+        var body = ArrayPool<byte>.Shared.Rent(length);
+        first.Bytes.AsSpan(0, first._prefixLength).CopyTo(body);
+        var position = first._prefixLength;
+        var starts = new int[events];
+        var next = 0;
+        foreach (var chunk in chunks)
+        {
+            if (position > first._prefixLength)
+            {
+                body[position++] = (byte)',';
+            }
+
+            chunk.Bytes.AsSpan(chunk._prefixLength, chunk.EventBytes).CopyTo(body.AsSpan(position));
+            foreach (var start in chunk._starts)
+            {
+                starts[next++] = start - chunk._prefixLength + position;
+            }
+
+            position += chunk.EventBytes;
+        }
+
+        IntakeBody.Suffix.CopyTo(body.AsSpan(position));
+        return new IntakeChunk(body, length, first._prefixLength, starts, pooled: true);
+    }
+
     /// <summary>The chunk without its first <paramref name="count"/> events: what is left to send after a partial acknowledgement.</summary>
     public IntakeChunk Skip(int count) => Slice(count, EventCount - count);
 
@@ -111,6 +158,9 @@ public sealed class IntakeChunk : IDisposable
             return _body;
         }
     }
+
+    /// <summary>The events with the commas between them: the body without its envelope.</summary>
+    private int EventBytes => _length - _prefixLength - IntakeBody.Suffix.Length;
 
     /// <summary>One past the closing quote of an event: the comma that follows it, or the closing <c>]</c>.</summary>
     private int EventEnd(int index) =>

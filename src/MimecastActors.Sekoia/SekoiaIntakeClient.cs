@@ -52,6 +52,32 @@ public sealed partial class SekoiaIntakeClient
     /// <summary>A builder for this intake's key, with the configured body and event limits.</summary>
     public IntakeChunkBuilder CreateChunkBuilder() => new(_intakeKey, _options.MaxBodyBytes, _options.MaxEventsPerChunk, _chunkBuffers);
 
+    /// <summary>Whether one request of <paramref name="events"/> events and a body of <paramref name="bodyBytes"/> bytes stays within this client's limits.</summary>
+    public bool FitsOneRequest(int events, int bodyBytes) => events <= _options.MaxEventsPerChunk && bodyBytes <= _options.MaxBodyBytes;
+
+    /// <summary>
+    /// The chunks (built by this client's builders) as one chunk for one request: many small chunks cost the intake,
+    /// the network and this node a request each, whatever their events. The chunks are copied and stay the caller's.
+    /// </summary>
+    /// <exception cref="ArgumentException">A chunk was built for another intake key, or together they exceed this client's limits.</exception>
+    public IntakeChunk Combine(IReadOnlyList<IntakeChunk> chunks)
+    {
+        ArgumentNullException.ThrowIfNull(chunks);
+        if (chunks.Any(c => !c.HasPrefix(_prefix)))
+        {
+            throw new ArgumentException("A chunk was built for another intake key.", nameof(chunks));
+        }
+
+        var combined = IntakeChunk.Combine(chunks);
+        if (!FitsOneRequest(combined.EventCount, combined.Body.Length))
+        {
+            combined.Dispose();
+            throw new ArgumentException($"Together the chunks exceed one request ({combined}).", nameof(chunks));
+        }
+
+        return combined;
+    }
+
     /// <summary>
     /// Sends a chunk; on 413 sends its two halves in order (recursively), so that the outcome can say how many
     /// events at the front were acknowledged. Cancellation by the caller throws and the whole chunk counts as not

@@ -57,6 +57,43 @@ public sealed class ForwarderTests : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public async Task Offers_that_waited_for_a_place_share_one_request_and_are_acknowledged_each()
+    {
+        await using var h = await IntakeHarness.StartAsync(o => o.MaxRetryAttempts = 0);
+        h.Server.Intake.Latency = TimeSpan.FromMilliseconds(300);
+        var forwarder = Forwarder(h, settings: Fast with { MaxInFlight = 1 });
+        var chunk = h.Chunk(IntakeHarness.Events(10));
+
+        for (var i = 0; i < 5; i++)
+        {
+            forwarder.Tell(new Offer(chunk.Slice(i * 2, 2), Origin(i)));
+        }
+
+        var messages = ReceiveN(10, TimeSpan.FromSeconds(10));
+        messages.OfType<Accepted>().Select(a => a.Origin).Should().Equal(Origin(0), Origin(1), Origin(2), Origin(3), Origin(4));
+        messages.OfType<Delivered>().Should().Equal(Enumerable.Range(0, 5).Select(i => new Delivered(Origin(i), 2, 1)));
+        h.Record.Stats.Should().Match<MimecastActors.Simulator.Intake.IntakeStats>(s => s.Requests == 2 && s.Unique == 10 && s.Duplicates == 0);
+    }
+
+    [Fact]
+    public async Task Offers_share_a_request_only_within_the_limits_of_one()
+    {
+        await using var h = await IntakeHarness.StartAsync(o => (o.MaxRetryAttempts, o.MaxEventsPerChunk) = (0, 3));
+        h.Server.Intake.Latency = TimeSpan.FromMilliseconds(300);
+        var forwarder = Forwarder(h, settings: Fast with { MaxInFlight = 1 });
+        var chunks = h.Chunks(IntakeHarness.Events(7)); // 3 + 3 + 1 events
+
+        forwarder.Tell(new Offer(chunks[0].Slice(0, 1), Origin(0)));
+        forwarder.Tell(new Offer(chunks[0].Slice(1, 2), Origin(1)));
+        forwarder.Tell(new Offer(chunks[2], Origin(2)));
+        forwarder.Tell(new Offer(chunks[1], Origin(3)));
+
+        ReceiveN(8, TimeSpan.FromSeconds(10)).OfType<Delivered>().Should().HaveCount(4);
+        h.Record.Stats.Requests.Should().Be(3); // 1, then 2 + 1, then 3: never more than three events in one
+        h.Record.Stats.Unique.Should().Be(7);
+    }
+
+    [Fact]
     public async Task An_intake_outage_is_waited_out_and_nothing_is_dropped()
     {
         await using var h = await IntakeHarness.StartAsync(o => o.MaxRetryAttempts = 0);
@@ -122,5 +159,28 @@ public sealed class ForwarderTests : Akka.TestKit.Xunit2.TestKit
         System.Text.Encoding.UTF8.GetString(aside.Event).Should().Contain("\"big\"");
         FishForMessage<Delivered>(_ => true, TimeSpan.FromSeconds(10)).Events.Should().Be(5);
         h.Record.Identities.Should().BeEquivalentTo("e0", "e1", "e2", "e3");
+    }
+
+    [Fact]
+    public async Task An_event_too_large_in_a_shared_request_is_set_aside_for_its_own_chunk()
+    {
+        await using var h = await IntakeHarness.StartAsync(o => o.MaxRetryAttempts = 0);
+        var events = IntakeHarness.Events(5);
+        events.Insert(3, IntakeHarness.Event("big", pad: 200_000));
+        var chunk = h.Chunk(events);
+        h.Server.Intake.MaxBodyBytes = 100_000;
+        h.Server.Intake.Latency = TimeSpan.FromMilliseconds(300);
+        var forwarder = Forwarder(h, settings: Fast with { MaxInFlight = 1 });
+
+        forwarder.Tell(new Offer(chunk.Slice(0, 1), Origin(0)));
+        forwarder.Tell(new Offer(chunk.Slice(1, 2), Origin(1)));
+        forwarder.Tell(new Offer(chunk.Slice(3, 3), Origin(2))); // big, e3, e4: shares a request with the one before
+
+        var messages = ReceiveN(7, TimeSpan.FromSeconds(10)); // 3 accepted, 1 set aside, 3 delivered
+        var aside = messages.OfType<EventSetAside>().Should().ContainSingle().Subject;
+        aside.Origin.Should().Be(Origin(2));
+        aside.IndexInChunk.Should().Be(0);
+        messages.OfType<Delivered>().Select(d => (d.Origin, d.Events)).Should().Equal((Origin(0), 1), (Origin(1), 2), (Origin(2), 3));
+        h.Record.Identities.Should().BeEquivalentTo("e0", "e1", "e2", "e3", "e4");
     }
 }
