@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -22,7 +23,7 @@ internal static class EndToEndNode
 
     public static async Task<int> RunAsync(FileInfo settingsFile)
     {
-        var settings = JsonSerializer.Deserialize<Dictionary<string, string?>>(await File.ReadAllTextAsync(settingsFile.FullName))
+        var settings = JsonSerializer.Deserialize(await File.ReadAllTextAsync(settingsFile.FullName), NodeJson.Default.DictionaryStringString)
             ?? throw new InvalidDataException($"{settingsFile.FullName} holds no settings");
         var builder = MimecastNode.CreateBuilder([], settingsFile.DirectoryName!);
         builder.Configuration.AddInMemoryCollection(settings);
@@ -52,7 +53,7 @@ internal static class EndToEndNode
         while (!inputClosed.IsCompleted)
         {
             await Task.WhenAny(inputClosed, Task.Delay(TimeSpan.FromSeconds(1)));
-            Console.WriteLine(Marker + JsonSerializer.Serialize(sampler.Sample()));
+            Console.WriteLine(Marker + JsonSerializer.Serialize(sampler.Sample(), NodeJson.Default.NodeSample));
         }
 
         using var stopping = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -113,6 +114,14 @@ internal static class EndToEndNode
 /// <param name="PeakCommitted">The largest memory the GC had committed.</param>
 /// <param name="Allocated">Bytes allocated since the process started.</param>
 /// <param name="CpuSeconds">User and kernel CPU time of the process since it started.</param>
+/// <summary>
+/// The samples' JSON, with its metadata generated at compile time: read by reflection, the node's first sample cost it
+/// about 30 ms of CPU in the middle of its start-up (a symbolised <c>perf</c> of the 100-tenant run).
+/// </summary>
+[JsonSerializable(typeof(NodeSample))]
+[JsonSerializable(typeof(Dictionary<string, string?>))]
+internal sealed partial class NodeJson : JsonSerializerContext;
+
 internal sealed record NodeSample(
     long WorkingSet, long PeakWorkingSet, long Heap, long PeakHeap, long PeakHeapAfterGc, long PeakCommitted, long Allocated,
     int Gen0, int Gen1, int Gen2, double CpuSeconds, int Threads);

@@ -261,7 +261,7 @@ internal static class EndToEndThroughput
             }
             else
             {
-                Volatile.Write(ref latest, JsonSerializer.Deserialize<NodeSample>(line[EndToEndNode.Marker.Length..]));
+                Volatile.Write(ref latest, JsonSerializer.Deserialize(line[EndToEndNode.Marker.Length..], NodeJson.Default.NodeSample));
             }
         }
 
