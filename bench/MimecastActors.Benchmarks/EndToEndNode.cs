@@ -114,6 +114,10 @@ internal static class EndToEndNode
 /// <param name="PeakCommitted">The largest memory the GC had committed.</param>
 /// <param name="Allocated">Bytes allocated since the process started.</param>
 /// <param name="CpuSeconds">User and kernel CPU time of the process since it started.</param>
+internal sealed record NodeSample(
+    long WorkingSet, long PeakWorkingSet, long Heap, long PeakHeap, long PeakHeapAfterGc, long PeakCommitted, long Allocated,
+    int Gen0, int Gen1, int Gen2, double CpuSeconds, int Threads);
+
 /// <summary>
 /// The samples' JSON, with its metadata generated at compile time: read by reflection, the node's first sample cost it
 /// about 30 ms of CPU in the middle of its start-up (a symbolised <c>perf</c> of the 100-tenant run).
@@ -121,7 +125,3 @@ internal static class EndToEndNode
 [JsonSerializable(typeof(NodeSample))]
 [JsonSerializable(typeof(Dictionary<string, string?>))]
 internal sealed partial class NodeJson : JsonSerializerContext;
-
-internal sealed record NodeSample(
-    long WorkingSet, long PeakWorkingSet, long Heap, long PeakHeap, long PeakHeapAfterGc, long PeakCommitted, long Allocated,
-    int Gen0, int Gen1, int Gen2, double CpuSeconds, int Threads);
