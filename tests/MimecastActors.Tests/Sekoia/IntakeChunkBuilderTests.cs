@@ -17,7 +17,8 @@ public sealed class IntakeChunkBuilderTests
         Gen.Char['a', 'z'].Select(c => c.ToString()),
         Gen.Int[0, 1000].Select(i => $"{{\"n\":{i}}}"));
 
-    private static readonly Gen<string> Event = Piece.Array[0, 30].Select(string.Concat);
+    /// <summary>Events whose escaping is hard to get right (also used by the tests of combined chunks).</summary>
+    internal static readonly Gen<string> Event = Piece.Array[0, 30].Select(string.Concat);
 
     [Fact]
     public void Chunking_preserves_every_event_once_in_order_within_the_limits() =>

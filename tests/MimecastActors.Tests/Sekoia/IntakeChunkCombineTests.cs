@@ -8,10 +8,6 @@ public sealed class IntakeChunkCombineTests
 {
     private const string Key = "a \"quoted\\ key";
 
-    private static readonly Gen<string> Event = Gen.OneOf(
-        Gen.OneOf("\"", "\\", "\n", "\u0001", "é", "😀", "{\"a\":1}", " "),
-        Gen.Char['a', 'z'].Select(c => c.ToString())).Array[0, 20].Select(string.Concat);
-
     private static IntakeChunk Build(IEnumerable<string> events)
     {
         using var builder = new IntakeChunkBuilder(Key);
@@ -25,7 +21,7 @@ public sealed class IntakeChunkCombineTests
 
     [Fact]
     public void Combined_chunks_are_byte_for_byte_the_chunk_of_all_their_events() =>
-        Event.Array[1, 8].Array[1, 6].Sample(groups =>
+        IntakeChunkBuilderTests.Event.Array[1, 8].Array[1, 6].Sample(groups =>
         {
             var chunks = groups.Select(Build).ToList();
             using var expected = Build(groups.SelectMany(g => g));
