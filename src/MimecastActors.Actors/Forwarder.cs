@@ -162,9 +162,13 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
     private void Continue(Send job, int acknowledged, int attempts, TimeSpan delay)
     {
         var (completed, parts) = job.Parts.Acknowledge(acknowledged);
-        foreach (var part in completed)
+        if (completed.Length == 1)
         {
-            Context.Parent.Tell(new Delivered(part.Origin, part.Events, attempts));
+            Context.Parent.Tell(new Delivered(completed[0].Origin, completed[0].Events, attempts));
+        }
+        else if (completed.Length > 1)
+        {
+            Context.Parent.Tell(new DeliveredTogether([.. completed.Select(part => new Delivered(part.Origin, part.Events, attempts))]));
         }
 
         if (parts.IsEmpty)

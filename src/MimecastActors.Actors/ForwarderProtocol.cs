@@ -25,6 +25,12 @@ public static class ForwarderProtocol
     /// <summary>To the forwarder's parent: every event of the chunk has an event id from the intake, or was set aside (<see cref="EventSetAside"/>).</summary>
     public sealed record Delivered(ChunkOrigin Origin, int Events, int Attempts);
 
+    /// <summary>
+    /// To the parent: the chunks one acknowledgement completed (a request that carried several), in order. One message,
+    /// so that the checkpoints they make go to the journal in one write rather than one after the other.
+    /// </summary>
+    public sealed record DeliveredTogether(IReadOnlyList<Delivered> Chunks);
+
     /// <summary>To the parent: the intake refused the tenant (wrong key or URL); the chunk is not delivered and must not be checkpointed.</summary>
     public sealed record IntakeRefused(ChunkOrigin Origin, string Reason);
 

@@ -56,6 +56,13 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         Command<ReadAgain>(again => ReadNext(again.Stream));
         Command<FileDone>(OnFileDone);
         Command<Delivered>(OnDelivered);
+        Command<DeliveredTogether>(together =>
+        {
+            foreach (var delivered in together.Chunks)
+            {
+                OnDelivered(delivered); // the checkpoints of one command are journaled in one write
+            }
+        });
         Command<EventSetAside>(OnEventSetAside);
         Command<IntakeRefused>(refused => Pause($"the intake refused this tenant: {refused.Reason}"));
         Command<Retrying>(retrying => _lastError = retrying.Reason);
