@@ -55,22 +55,31 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
         while (_inFlight < _settings.MaxInFlight && _waiting.Count > 0)
         {
             var offers = TakeOneRequest();
-            var chunk = offers.Count == 1 ? offers[0].Offer.Chunk : _intake.Combine([.. offers.Select(o => o.Offer.Chunk)]);
+            var parts = RequestParts.Of(offers.Select(o => (o.Offer.Origin, o.Offer.Chunk.EventCount)));
+            var chunk = RequestBody(offers);
             _inFlight++;
             _bytesHeld += chunk.Body.Length;
             PullerMetrics.InFlight(1, chunk.Body.Length);
             foreach (var (producer, offer) in offers)
             {
                 producer.Tell(new Accepted(offer.Origin));
-                if (offers.Count > 1)
-                {
-                    offer.Chunk.Dispose(); // copied into the request's chunk
-                }
             }
 
-            var parts = RequestParts.Of(offers.Select(o => (o.Offer.Origin, o.Offer.Chunk.EventCount)));
             Self.Tell(new Send(chunk, parts, 0, Stopwatch.GetTimestamp(), chunk.Body.Length));
         }
+    }
+
+    /// <summary>The offered chunk, or the offered chunks combined: copied into the request, they go back to the pool.</summary>
+    private IntakeChunk RequestBody(List<(IActorRef Producer, Offer Offer)> offers)
+    {
+        if (offers.Count == 1)
+        {
+            return offers[0].Offer.Chunk;
+        }
+
+        var combined = _intake.Combine([.. offers.Select(o => o.Offer.Chunk)]);
+        offers.ForEach(o => o.Offer.Chunk.Dispose());
+        return combined;
     }
 
     /// <summary>The first waiting offer, and those after it that fit in the same request.</summary>
@@ -79,11 +88,16 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
         var first = _waiting.Dequeue();
         var offers = new List<(IActorRef Producer, Offer Offer)> { first };
         var (events, bytes) = (first.Offer.Chunk.EventCount, first.Offer.Chunk.Body.Length);
-        while (_waiting.TryPeek(out var next)
-               && _intake.FitsOneRequest(events + next.Offer.Chunk.EventCount, next.Offer.Chunk.BodyBytesAfter(bytes)))
+        while (_waiting.TryPeek(out var next))
         {
+            var (withNext, bytesWithNext) = (events + next.Offer.Chunk.EventCount, next.Offer.Chunk.BodyBytesAfter(bytes));
+            if (!_intake.FitsOneRequest(withNext, bytesWithNext))
+            {
+                break;
+            }
+
             offers.Add(_waiting.Dequeue());
-            (events, bytes) = (events + next.Offer.Chunk.EventCount, next.Offer.Chunk.BodyBytesAfter(bytes));
+            (events, bytes) = (withNext, bytesWithNext);
         }
 
         return offers;
