@@ -267,11 +267,12 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
         // Written ahead, the round's calls in one event: they go only once the journal holds them, so a kill right
         // after still counts them.
-        Record(new TenantEvents.CallsSpent(queries.Count, Now), then: () =>
+        var sentAt = Now;
+        Record(new TenantEvents.CallsSpent(queries.Count, sentAt), then: () =>
         {
             foreach (var (stream, query) in queries)
             {
-                api.ListAsync(query, CancellationToken.None).PipeTo(Self, success: outcome => new Listed(stream, query.NextPage, outcome));
+                api.ListAsync(query, CancellationToken.None).PipeTo(Self, success: outcome => new Listed(stream, query.NextPage, sentAt, outcome));
             }
         });
     }
@@ -283,6 +284,13 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         if (listed.Outcome is RateLimited)
         {
             PullerMetrics.RateLimited.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(listed.Stream));
+        }
+
+        if (!_state.Budget.Policy.GuardCovers(listed.SentAt, Now))
+        {
+            // A slow token, connection or journal write: the API may have counted the call much later than it was
+            // journaled, so it must stay in our window that much longer.
+            Record(new TenantEvents.CallsAnswered(1, listed.SentAt, Now));
         }
 
         if (listed.Outcome.Calls > 1)
@@ -609,7 +617,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     }
 
     /// <param name="Cursor">The cursor the page was listed with: a page listed before a replay moved the cursor is dropped.</param>
-    private sealed record Listed(string Stream, string? Cursor, ListingOutcome Outcome);
+    /// <param name="SentAt">When the listing's call was journaled as spent.</param>
+    private sealed record Listed(string Stream, string? Cursor, DateTimeOffset SentAt, ListingOutcome Outcome);
 
     private sealed record ReadAgain(string Stream);
 

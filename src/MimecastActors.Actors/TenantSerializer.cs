@@ -30,6 +30,7 @@ public sealed class TenantSerializer(ExtendedActorSystem system) : SerializerWit
     {
         [typeof(TenantEvents.Configured)] = "configured.v1",
         [typeof(TenantEvents.CallsSpent)] = "calls-spent.v1",
+        [typeof(TenantEvents.CallsAnswered)] = "calls-answered.v1",
         [typeof(TenantEvents.RateLimited)] = "rate-limited.v1",
         [typeof(TenantEvents.FileProgressed)] = "file-progressed.v1",
         [typeof(TenantEvents.FileCompleted)] = "file-completed.v1",
@@ -105,6 +106,7 @@ public sealed class TenantSerializer(ExtendedActorSystem system) : SerializerWit
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(TenantEvents.Configured))]
 [JsonSerializable(typeof(TenantEvents.CallsSpent))]
+[JsonSerializable(typeof(TenantEvents.CallsAnswered))]
 [JsonSerializable(typeof(TenantEvents.RateLimited))]
 [JsonSerializable(typeof(TenantEvents.FileProgressed))]
 [JsonSerializable(typeof(TenantEvents.FileCompleted))]

@@ -37,6 +37,29 @@ public sealed record CallBudget(RateLimitPolicy Policy, ImmutableQueue<DateTimeO
         return this with { Spent = spent };
     }
 
+    /// <summary>
+    /// Calls journaled at <paramref name="sentAt"/> and answered at <paramref name="answeredAt"/>, later than the guard
+    /// covers: the API may have counted them as late as their answer, so from then on they count from their answer.
+    /// </summary>
+    public CallBudget Answered(DateTimeOffset sentAt, int calls, DateTimeOffset answeredAt)
+    {
+        var stamps = Spent.ToList();
+        var moved = 0;
+        for (var i = 0; i < stamps.Count && moved < calls; i++)
+        {
+            if (stamps[i] == sentAt)
+            {
+                stamps[i] = answeredAt;
+                moved++;
+            }
+        }
+
+        // A call answered after it had left the log (slower than a window) counts again from its answer.
+        stamps.AddRange(Enumerable.Repeat(answeredAt, calls - moved));
+        stamps.Sort(); // the log stays in time order: the oldest call leaves the window first
+        return this with { Spent = ImmutableQueue.CreateRange(stamps) };
+    }
+
     /// <summary>A new policy keeps the calls already spent.</summary>
     public CallBudget WithPolicy(RateLimitPolicy policy) => this with { Policy = policy };
 

@@ -15,6 +15,12 @@ public static class TenantEvents
     /// <summary>Listing calls sent (a refused token costs two), so the budget survives restarts and moves.</summary>
     public sealed record CallsSpent(int Calls, DateTimeOffset At) : ITenantEvent;
 
+    /// <summary>
+    /// Listing calls journaled at <see cref="SentAt"/> were answered later than the budget's guard covers: they count
+    /// from their answer (<see cref="At"/>), since the API may have counted them as late as that.
+    /// </summary>
+    public sealed record CallsAnswered(int Calls, DateTimeOffset SentAt, DateTimeOffset At) : ITenantEvent;
+
     /// <summary>The API answered 429: no listing call before <see cref="Until"/>, whatever the budget says.</summary>
     public sealed record RateLimited(DateTimeOffset Until, DateTimeOffset At) : ITenantEvent;
 

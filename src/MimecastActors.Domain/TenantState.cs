@@ -24,6 +24,7 @@ public sealed record TenantState(
     {
         TenantEvents.Configured c => Configure(c.Settings),
         TenantEvents.CallsSpent c => this with { Budget = Budget.Spend(c.At, c.Calls) },
+        TenantEvents.CallsAnswered a => this with { Budget = Budget.Answered(a.SentAt, a.Calls, a.At) },
         TenantEvents.RateLimited r => this with { RateLimitedUntil = Later(RateLimitedUntil, r.Until) },
         TenantEvents.FileProgressed p => Update(p.Stream, s => s with
         {

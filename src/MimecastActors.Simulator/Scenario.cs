@@ -118,6 +118,14 @@ public sealed class MimecastQuirks
     /// <summary>S3 answers 400 when a pre-signed request also carries an Authorization header.</summary>
     public bool RejectAuthorizationOnBlob { get; set; } = true;
 
+    /// <summary>
+    /// How long the client's first round of listing calls (those that come before the first is answered) waits
+    /// before the API counts it against the budget, as a node's first round after a start waits for its token and
+    /// connections: a puller that counts those calls from when it journaled them, and the later fast ones likewise,
+    /// goes over the budget at the API.
+    /// </summary>
+    public TimeSpan FirstListingDelay { get; set; }
+
     /// <summary>The application lacks the SIEM permission: tokens are issued, API calls get 403 `app_forbidden`.</summary>
     public bool Forbidden { get; set; }
 }

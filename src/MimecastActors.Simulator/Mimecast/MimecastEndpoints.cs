@@ -83,6 +83,12 @@ public static class MimecastEndpoints
             return;
         }
 
+        if (!client.FirstListingAnswered && client.Quirks.FirstListingDelay > TimeSpan.Zero)
+        {
+            await Task.Delay(client.Quirks.FirstListingDelay, mimecast.Time, http.RequestAborted);
+            client.FirstListingAnswered = true;
+        }
+
         var now = mimecast.Time.GetUtcNow();
         var query = http.Request.Query;
         var budget = client.TrySiemCall(now);

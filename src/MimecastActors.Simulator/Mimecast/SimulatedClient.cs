@@ -73,6 +73,9 @@ public sealed class SimulatedClient
         }
     }
 
+    /// <summary>Whether a listing call was answered yet (see <see cref="MimecastQuirks.FirstListingDelay"/>).</summary>
+    internal volatile bool FirstListingAnswered;
+
     /// <summary>Spends one call of the SIEM budget, or refuses it (429). Every call is logged either way.</summary>
     internal Budget TrySiemCall(DateTimeOffset now)
     {

@@ -231,8 +231,38 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         _sim.Intake.Record(IntakeKey).Stats.Duplicates.Should().Be(0);
     }
 
+    [Fact]
+    public async Task A_first_call_the_api_counts_late_stays_in_the_budget_from_its_answer()
+    {
+        // The API counts the first round's three calls 2 s after they were journaled (the guard covers 0.4 s). Counted
+        // from when they were journaled, they leave our window while the API still counts them: the round that then
+        // finds room is over the API's budget.
+        var budget = new RateLimitPolicy(6, TimeSpan.FromSeconds(4));
+        var services = await Start(
+            new ClientScenario
+            {
+                ClientId = Tenant,
+                ClientSecret = "s",
+                EventTypes = ["receipt", "process", "journal"],
+                BacklogFiles = 4,
+                EventsPerFile = 10,
+                RateLimit = new RateLimitScenario { Calls = budget.Calls, Window = budget.Window },
+                Quirks = new MimecastQuirks { FirstListingDelay = TimeSpan.FromSeconds(2) },
+            },
+            pageSize: 1,
+            rateLimit: budget);
+
+        var puller = Sys.ActorOf(TenantPuller.Props(Tenant, services), "acme");
+
+        await AwaitDelivered(puller: puller);
+        var stats = _sim.Mimecast.Client(Tenant).Stats;
+        stats.SiemCalls.Should().BeGreaterThan(budget.Calls, "the test needs calls beyond the first window");
+        stats.TooManyRequests.Should().Be(0);
+        _sim.Intake.Record(IntakeKey).Stats.Duplicates.Should().Be(0);
+    }
+
     /// <param name="configured">False: the tenant is not in the node's configuration (it comes from the registry).</param>
-    private async Task<PullerServices> Start(ClientScenario client, int pageSize = 100, bool configured = true, SecretBox? secrets = null)
+    private async Task<PullerServices> Start(ClientScenario client, int pageSize = 100, bool configured = true, SecretBox? secrets = null, RateLimitPolicy? rateLimit = null)
     {
         _sim = await SimulatorServer.StartAsync(new Scenario { Clients = [client], IntakeKeys = [IntakeKey] });
         _http = new ServiceCollection()
@@ -241,7 +271,7 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
             .AddSekoiaIntake(o => (o.RetryDelay, o.MaxRetryDelay) = (TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(50)))
             .BuildServiceProvider();
         var settings = new TenantSettings(Tenant, _sim.MimecastUrl, Tenant, TenantSettings.Fingerprint(client.ClientSecret),
-            StreamDefinition.Plan(client.EventTypes, grouped: false), pageSize, TimeSpan.FromMinutes(8), RateLimitPolicy.Default,
+            StreamDefinition.Plan(client.EventTypes, grouped: false), pageSize, TimeSpan.FromMinutes(8), rateLimit ?? RateLimitPolicy.Default,
             _sim.IntakeUrl, TenantSettings.Fingerprint(IntakeKey));
         _configuration = new TenantConfiguration(settings, new MimecastCredentials(_sim.MimecastUrl, Tenant, client.ClientSecret), IntakeKey);
         var directory = new StaticTenantDirectory(configured ? [_configuration] : []);

@@ -14,6 +14,7 @@ public sealed class TenantSerializerTests() : Akka.TestKit.Xunit2.TestKit(Tenant
     {
         var state = Configured().ApplyAll(
             new TenantEvents.CallsSpent(2, T0),
+            new TenantEvents.CallsAnswered(1, T0, T0.AddSeconds(3)),
             new TenantEvents.RateLimited(T0.AddSeconds(30), T0),
             new TenantEvents.FileProgressed("receipt", "https://s3/x/1.json.gz", 500, T0.AddMinutes(-3), T0),
             new TenantEvents.FileCompleted("receipt", "https://s3/x/2.json.gz", T0.AddMinutes(-2), T0),
@@ -23,6 +24,7 @@ public sealed class TenantSerializerTests() : Akka.TestKit.Xunit2.TestKit(Tenant
         {
             new TenantEvents.Configured(Settings(StreamDefinition.Plan(["url protect", "journal"], grouped: true)), T0),
             new TenantEvents.CallsSpent(2, T0),
+            new TenantEvents.CallsAnswered(1, T0, T0.AddMilliseconds(2_500)),
             new TenantEvents.RateLimited(T0.AddMilliseconds(12_345), T0),
             new TenantEvents.FileProgressed("receipt", "https://s3/x/1.json.gz", 500, T0.AddMinutes(-3), T0),
             new TenantEvents.FileCompleted("receipt", "https://s3/x/1.json.gz", null, T0),

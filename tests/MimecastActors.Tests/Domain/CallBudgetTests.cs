@@ -40,6 +40,34 @@ public sealed class CallBudgetTests
     }
 
     [Fact]
+    public void A_call_answered_later_than_the_guard_covers_counts_from_its_answer()
+    {
+        var budget = CallBudget.Empty(ThreePerMinute).Spend(T0, 2).Spend(T0.AddSeconds(5), 1)
+            .Answered(T0, 1, T0.AddSeconds(10));
+
+        budget.Spent.Should().Equal(T0, T0.AddSeconds(5), T0.AddSeconds(10));
+        budget.NextCallAt(T0.AddSeconds(30)).Should().Be(T0.AddMinutes(1) + G, "the other call of the round counts from when it was sent");
+        budget.Remaining(T0.AddSeconds(61) + G).Should().Be(1, "the slow call counts from its answer, not from when it was sent");
+        budget.Remaining(T0.AddSeconds(70) + G).Should().Be(3);
+    }
+
+    [Fact]
+    public void A_call_answered_after_it_left_the_log_counts_again()
+    {
+        var budget = CallBudget.Empty(ThreePerMinute).Spend(T0, 1).Spend(T0.AddMinutes(2), 1)
+            .Answered(T0, 1, T0.AddMinutes(2));
+
+        budget.Remaining(T0.AddMinutes(2)).Should().Be(1);
+    }
+
+    [Fact]
+    public void The_guard_covers_calls_answered_within_it()
+    {
+        ThreePerMinute.GuardCovers(T0, T0 + G - TimeSpan.FromTicks(1)).Should().BeTrue();
+        ThreePerMinute.GuardCovers(T0, T0 + G).Should().BeFalse();
+    }
+
+    [Fact]
     public void A_new_policy_keeps_the_calls_already_spent()
     {
         var budget = CallBudget.Empty(ThreePerMinute).Spend(T0, 3).WithPolicy(new RateLimitPolicy(5, TimeSpan.FromMinutes(1)));
@@ -83,6 +111,40 @@ public sealed class CallBudgetTests
                 }
 
                 return made.All(t => made.Count(u => u >= t && u < t + policy.Window) <= policy.Calls);
+            });
+    }
+
+    [Fact]
+    public void Calls_that_arrive_late_never_exceed_the_budget_at_the_api_when_their_answers_are_counted()
+    {
+        // The API counts a call when it arrives, up to 5 s after it was journaled (a slow token or connection); the
+        // puller learns of it at the answer, and makes one call at a time.
+        Gen.Select(Gen.Int[2, 10], Gen.Int[0, 30_000].Array[1, 150], Gen.Int[0, 5_000].Array[150])
+            .Sample((calls, gaps, delays) =>
+            {
+                var policy = new RateLimitPolicy(calls, TimeSpan.FromSeconds(60));
+                var budget = CallBudget.Empty(policy);
+                var arrived = new List<DateTimeOffset>();
+                var now = T0;
+                for (var i = 0; i < gaps.Length; i++)
+                {
+                    now = now.AddMilliseconds(gaps[i]);
+                    if (budget.NextCallAt(now) > now)
+                    {
+                        continue;
+                    }
+
+                    var sentAt = now;
+                    budget = budget.Spend(sentAt, 1);
+                    now = sentAt.AddMilliseconds(delays[i]);
+                    arrived.Add(now);
+                    if (!policy.GuardCovers(sentAt, now))
+                    {
+                        budget = budget.Answered(sentAt, 1, now);
+                    }
+                }
+
+                return arrived.All(t => arrived.Count(u => u >= t && u < t + policy.Window) <= policy.Calls);
             });
     }
 }
