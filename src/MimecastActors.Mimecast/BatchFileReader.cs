@@ -19,6 +19,12 @@ namespace MimecastActors.Mimecast;
 public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastClientOptions options, ILogger<BatchFileReader> log)
 {
     private const int BlockSize = 128 * 1024;
+
+    /// <summary>
+    /// Reads from the socket in blocks under the large-object threshold (85,000 bytes): the buffer is one per file,
+    /// and at 128 KiB each file left one on the large-object heap, which only a full collection frees.
+    /// </summary>
+    private const int SocketReadSize = 80 * 1024;
     private const int BlocksInFlight = 4;
 
     public async Task<BatchFileOutcome> ReadAsync(BatchFileRef file, long skipLines, IBatchLineSink sink, CancellationToken cancel)
@@ -109,7 +115,7 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
         try
         {
             // Large reads from the socket: GZipStream alone asks for 8 KiB at a time, and each small read costs a hop.
-            await using var buffered = new BufferedStream(compressed, BlockSize);
+            await using var buffered = new BufferedStream(compressed, SocketReadSize);
             await using var gzip = new GZipStream(buffered, CompressionMode.Decompress, leaveOpen: true);
             var eof = false;
             while (!eof)
