@@ -142,10 +142,19 @@ public static class MimecastNode
         }
         else
         {
-            // SQLite has one writer, so the journal writes one batch at a time.
+            // SQLite has one writer, so the journal writes one batch at a time. Given options instead of a provider
+            // name, the plugin does not know the dialect: without it, it creates its tables without their indexes, the
+            // unique one on (persistence_id, sequence_number) too, which keeps two incarnations of a tenant from
+            // writing the same sequence number, and which every recovery reads by.
             SqliteJournalFile.Prepare(persistence.ConnectionString);
             akka.WithSqlPersistence(SqliteJournalFile.DataOptions(persistence.ConnectionString), PersistenceMode.Both, autoInitialize: true)
-                .AddHocon("akka.persistence.journal.sql.parallelism = 1", HoconAddMode.Prepend);
+                .AddHocon(
+                    $"""
+                    akka.persistence.journal.sql.parallelism = 1
+                    akka.persistence.journal.sql.provider-name = "{LinqToDB.ProviderName.SQLiteMS}"
+                    akka.persistence.snapshot-store.sql.provider-name = "{LinqToDB.ProviderName.SQLiteMS}"
+                    """,
+                    HoconAddMode.Prepend);
         }
 
         return akka.AddHocon(NewConnectionPerOperation, HoconAddMode.Prepend);
