@@ -25,6 +25,7 @@ public sealed class SimulatedClient
     private readonly SlidingWindow? _tokenBudget;
     private readonly Random _quirkDice;
     private int _tooManyRequests;
+    private volatile bool _firstListingAnswered;
     private int _tokensIssued;
     private int _tokenRequestsRejected;
     private int _blobsServed;
@@ -74,7 +75,11 @@ public sealed class SimulatedClient
     }
 
     /// <summary>Whether a listing call was answered yet (see <see cref="MimecastQuirks.FirstListingDelay"/>).</summary>
-    internal volatile bool FirstListingAnswered;
+    internal bool FirstListingAnswered
+    {
+        get => _firstListingAnswered;
+        set => _firstListingAnswered = value;
+    }
 
     /// <summary>Spends one call of the SIEM budget, or refuses it (429). Every call is logged either way.</summary>
     internal Budget TrySiemCall(DateTimeOffset now)
