@@ -231,7 +231,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         PullerMetrics.Start(_tenantId, _state.Streams.Keys);
         PullerMetrics.Budget(_tenantId, _state.Budget);
         _log.Info("Tenant {0} started: {1} streams, {2} listing calls left in the budget", _tenantId, _state.Streams.Count, _state.Budget.Remaining(Now));
-        Self.Tell(Tick.Instance);
+        PullNext(); // now, not on a Tick: the first round's calls then go to the journal in the configuration's write
     }
 
     private void PullNext()
