@@ -5,7 +5,11 @@ namespace MimecastActors.Actors;
 /// <summary>One chunk offered to the forwarder, as a part of the request that carries it.</summary>
 /// <param name="Events">The chunk's events when offered.</param>
 /// <param name="Done">How many at its front the intake has acknowledged (or that were set aside) so far.</param>
-public readonly record struct RequestPart(ChunkOrigin Origin, int Events, int Done);
+public readonly record struct RequestPart(ChunkOrigin Origin, int Events, int Done)
+{
+    /// <summary>Events of the chunk not yet acknowledged.</summary>
+    public int Left => Events - Done;
+}
 
 /// <summary>
 /// The chunks one intake request carries, in order, and how far each is acknowledged. The intake acknowledges a prefix
@@ -23,7 +27,7 @@ public sealed record RequestParts(ImmutableArray<RequestPart> Parts)
     public ChunkOrigin First => Parts[0].Origin;
 
     /// <summary>Events not yet acknowledged, which is what the request's body holds.</summary>
-    public int Remaining => Parts.Sum(p => p.Events - p.Done);
+    public int Remaining => Parts.Sum(p => p.Left);
 
     /// <summary>The intake acknowledged the first <paramref name="count"/> remaining events: the chunks this completes, and what is left.</summary>
     public (ImmutableArray<RequestPart> Completed, RequestParts Left) Acknowledge(int count)
@@ -32,9 +36,9 @@ public sealed record RequestParts(ImmutableArray<RequestPart> Parts)
         ArgumentOutOfRangeException.ThrowIfGreaterThan(count, Remaining);
         var completed = ImmutableArray.CreateBuilder<RequestPart>();
         var index = 0;
-        while (index < Parts.Length && count >= Parts[index].Events - Parts[index].Done)
+        while (index < Parts.Length && count >= Parts[index].Left)
         {
-            count -= Parts[index].Events - Parts[index].Done;
+            count -= Parts[index].Left;
             completed.Add(Parts[index] with { Done = Parts[index].Events });
             index++;
         }
@@ -54,12 +58,12 @@ public sealed record RequestParts(ImmutableArray<RequestPart> Parts)
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         foreach (var part in Parts)
         {
-            if (index < part.Events - part.Done)
+            if (index < part.Left)
             {
                 return (part.Origin, part.Done + index);
             }
 
-            index -= part.Events - part.Done;
+            index -= part.Left;
         }
 
         throw new ArgumentOutOfRangeException(nameof(index), "The request holds fewer events.");
