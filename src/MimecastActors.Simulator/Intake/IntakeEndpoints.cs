@@ -79,7 +79,7 @@ public static class IntakeEndpoints
                 return;
             }
 
-            intake.Record(key).Record(identities, oversize);
+            intake.Record(key).Record(buffer.AsSpan(0, length), identities, oversize);
             await HttpJson.Write(http, 200, w =>
             {
                 w.WriteStartArray("event_ids");
@@ -167,7 +167,7 @@ public static class IntakeEndpoints
     /// other members are skipped by the reader itself. A member name written with escapes is not recognised.
     /// </summary>
     internal static bool TryParse(
-        ReadOnlySpan<byte> body, out string key, out List<string?> identities, out int oversize, out string problem)
+        ReadOnlySpan<byte> body, out string key, out List<EventIdentity> identities, out int oversize, out string problem)
     {
         key = "";
         identities = [];
@@ -244,7 +244,7 @@ public static class IntakeEndpoints
                         return NotJson(end, out problem);
                     }
 
-                    Identify(body[at..end], identities, ref oversize);
+                    Identify(body, at, end, identities, ref oversize);
                     at = end;
                     if (!TryNext(body, ref at, (byte)']', out items))
                     {
@@ -288,23 +288,23 @@ public static class IntakeEndpoints
         return true;
     }
 
-    /// <summary>One event, as the quoted JSON string it came in.</summary>
-    private static void Identify(ReadOnlySpan<byte> quoted, List<string?> identities, ref int oversize)
+    /// <summary>One event, as the quoted JSON string it came in: body[<paramref name="at"/>..<paramref name="end"/>].</summary>
+    private static void Identify(ReadOnlySpan<byte> body, int at, int end, List<EventIdentity> identities, ref int oversize)
     {
         // Most events start with their identity and need no unescaping to be told apart; an escaped event no longer
         // than the limit cannot be over it once unescaped.
-        var escaped = quoted[1..^1];
-        if (escaped.Length <= BatchFileGenerator.IntakeMaxEventChars && SimulatedEvent.TryReadEscapedIdentity(escaped, out var quick))
+        var escaped = body[(at + 1)..(end - 1)];
+        if (escaped.Length <= BatchFileGenerator.IntakeMaxEventChars && SimulatedEvent.TryFindEscapedIdentity(escaped, out var start, out var length))
         {
-            identities.Add(quick);
+            identities.Add(EventIdentity.InBody(at + 1 + start, length));
             return;
         }
 
-        var reader = new Utf8JsonReader(quoted);
+        var reader = new Utf8JsonReader(body[at..end]);
         reader.Read();
         if (!reader.TryGetUnescaped(out var text))
         {
-            identities.Add(null); // a lone surrogate escape: valid JSON, but no text
+            identities.Add(EventIdentity.None); // a lone surrogate escape: valid JSON, but no text
             return;
         }
 
@@ -314,7 +314,7 @@ public static class IntakeEndpoints
             return;
         }
 
-        identities.Add(SimulatedEvent.TryReadIdentity(text, out var identity) ? identity : null);
+        identities.Add(EventIdentity.Read(SimulatedEvent.TryReadIdentity(text, out var identity) ? identity : null));
     }
 
     /// <summary>Whether a valid JSON string starts at <paramref name="at"/> (its opening quote); <paramref name="end"/> is one past its closing quote, or where it went wrong.</summary>

@@ -4,7 +4,7 @@ namespace MimecastActors.Simulator.Intake;
 public sealed class IntakeRecord
 {
     private readonly Lock _gate = new();
-    private readonly HashSet<string> _identities = new(StringComparer.Ordinal);
+    private readonly IdentitySet _identities = new();
     private long _received;
     private long _duplicates;
     private long _unidentified;
@@ -15,7 +15,8 @@ public sealed class IntakeRecord
 
     public IntakeRecord(string intakeKey) => IntakeKey = intakeKey;
 
-    internal void Record(IReadOnlyList<string?> identities, int oversize)
+    /// <summary>One accepted request: its events' identities, found in its (decoded) body.</summary>
+    internal void Record(ReadOnlySpan<byte> body, IReadOnlyList<EventIdentity> identities, int oversize)
     {
         lock (_gate)
         {
@@ -24,11 +25,11 @@ public sealed class IntakeRecord
             _oversize += oversize;
             foreach (var identity in identities)
             {
-                if (identity is null)
+                if (!identity.IsIdentified)
                 {
                     _unidentified++;
                 }
-                else if (!_identities.Add(identity))
+                else if (!_identities.Add(identity.Bytes(body)))
                 {
                     _duplicates++;
                 }
@@ -54,7 +55,7 @@ public sealed class IntakeRecord
         {
             lock (_gate)
             {
-                return new HashSet<string>(_identities, StringComparer.Ordinal);
+                return new HashSet<string>(_identities.All(), StringComparer.Ordinal);
             }
         }
     }

@@ -19,26 +19,22 @@ public static class SimulatedEvent
         $"{clientId}:{SiemEventTypes.Slug(type)}:{fileIndex}:{line}";
 
     /// <summary>
-    /// Reads the identity of one event from its escaped form inside a JSON string (as the intake receives it),
-    /// without unescaping the event: false unless the event starts with the identity, unescaped.
+    /// Finds the identity of one event in its escaped form inside a JSON string (as the intake receives it), without
+    /// unescaping the event: false unless the event starts with the identity, unescaped. The identity is
+    /// <paramref name="escaped"/>[<paramref name="start"/>..(<paramref name="start"/> + <paramref name="length"/>)], UTF-8.
     /// </summary>
-    public static bool TryReadEscapedIdentity(ReadOnlySpan<byte> escaped, out string identity)
+    public static bool TryFindEscapedIdentity(ReadOnlySpan<byte> escaped, out int start, out int length)
     {
-        identity = "";
+        start = EscapedIdentityPrefix.Length;
+        length = 0;
         if (!escaped.StartsWith(EscapedIdentityPrefix))
         {
             return false;
         }
 
-        var value = escaped[EscapedIdentityPrefix.Length..];
-        var end = value.IndexOf((byte)'\\');
-        if (end <= 0 || !value[end..].StartsWith("\\\""u8))
-        {
-            return false; // an escape inside the identity, or no closing quote: let the full reader decide
-        }
-
-        identity = Encoding.UTF8.GetString(value[..end]);
-        return true;
+        var value = escaped[start..];
+        length = value.IndexOf((byte)'\\');
+        return length > 0 && value[length..].StartsWith("\\\""u8); // else an escape inside the identity, or no closing quote: let the full reader decide
     }
 
     /// <summary>Reads the identity of one event (UTF-8 JSON); false if it has none or is not a JSON object.</summary>
