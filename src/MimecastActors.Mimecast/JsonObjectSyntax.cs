@@ -139,8 +139,16 @@ public static class JsonObjectSyntax
         }
     }
 
+    /// <summary>
+    /// Where the next token starts. Lines as Mimecast writes them have no whitespace between tokens: one comparison,
+    /// inlined, decides most calls (every byte above the space is not whitespace).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SkipWhitespace(ReadOnlySpan<byte> utf8, int position) =>
+        (uint)position < (uint)utf8.Length && utf8[position] > (byte)' ' ? position : SkipSpaces(utf8, position);
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static int SkipWhitespace(ReadOnlySpan<byte> utf8, int position)
+    private static int SkipSpaces(ReadOnlySpan<byte> utf8, int position)
     {
         while (position < utf8.Length && utf8[position] is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')
         {
