@@ -20,6 +20,6 @@ internal readonly record struct EventIdentity(int Start, int Length, string? Une
     public ReadOnlySpan<byte> Bytes(ReadOnlySpan<byte> body) =>
         Start >= 0 ? body.Slice(Start, Length) : Encoding.UTF8.GetBytes(Unescaped ?? "");
 
-    /// <summary>The identity as a string (for tests and the admin API), or null when the event has none.</summary>
+    /// <summary>The identity as a string (for tests), or null when the event has none.</summary>
     public string? Text(ReadOnlySpan<byte> body) => IsIdentified ? Encoding.UTF8.GetString(Bytes(body)) : null;
 }
