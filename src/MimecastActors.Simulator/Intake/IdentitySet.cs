@@ -71,26 +71,10 @@ internal sealed class IdentitySet
     }
 
     /// <summary>A line number written as <see cref="int.ToString()"/> writes it, so that the identity is given back unchanged.</summary>
-    private static bool TryLine(ReadOnlySpan<byte> digits, out int line)
-    {
-        line = 0;
-        if (digits.Length is 0 or > 7 || (digits[0] == '0' && digits.Length > 1))
-        {
-            return false;
-        }
-
-        foreach (var digit in digits)
-        {
-            if (digit is < (byte)'0' or > (byte)'9')
-            {
-                return false;
-            }
-
-            line = (line * 10) + (digit - '0');
-        }
-
-        return line < MaxLine;
-    }
+    private static bool TryLine(ReadOnlySpan<byte> digits, out int line) =>
+        int.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out line)
+        && (digits[0] != '0' || digits.Length == 1)
+        && line < MaxLine;
 
     /// <summary>One bit per line of a file.</summary>
     private sealed class Lines
