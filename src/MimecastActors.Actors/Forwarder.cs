@@ -58,36 +58,27 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
             var parts = RequestParts.Of(offers.Select(o => (o.Offer.Origin, o.Offer.Chunk.EventCount)));
             var chunk = RequestBody(offers);
             _inFlight++;
-            _bytesHeld += chunk.Body.Length;
-            PullerMetrics.InFlight(1, chunk.Body.Length);
+            _bytesHeld += chunk.BodyLength;
+            PullerMetrics.InFlight(1, chunk.BodyLength);
             foreach (var (producer, offer) in offers)
             {
                 producer.Tell(new Accepted(offer.Origin));
             }
 
-            Self.Tell(new Send(chunk, parts, 0, Stopwatch.GetTimestamp(), chunk.Body.Length));
+            Self.Tell(new Send(chunk, parts, 0, Stopwatch.GetTimestamp(), chunk.BodyLength));
         }
     }
 
-    /// <summary>The offered chunk, or the offered chunks combined: copied into the request, they go back to the pool.</summary>
-    private IntakeChunk RequestBody(List<(IActorRef Producer, Offer Offer)> offers)
-    {
-        if (offers.Count == 1)
-        {
-            return offers[0].Offer.Chunk;
-        }
-
-        var combined = _intake.Combine([.. offers.Select(o => o.Offer.Chunk)]);
-        offers.ForEach(o => o.Offer.Chunk.Dispose());
-        return combined;
-    }
+    /// <summary>The offered chunk, or the offered chunks combined (the combined chunk holds them until its journey ends).</summary>
+    private IntakeChunk RequestBody(List<(IActorRef Producer, Offer Offer)> offers) =>
+        offers.Count == 1 ? offers[0].Offer.Chunk : _intake.Combine([.. offers.Select(o => o.Offer.Chunk)]);
 
     /// <summary>The first waiting offer, and those after it that fit in the same request.</summary>
     private List<(IActorRef Producer, Offer Offer)> TakeOneRequest()
     {
         var first = _waiting.Dequeue();
         var offers = new List<(IActorRef Producer, Offer Offer)> { first };
-        var (events, bytes) = (first.Offer.Chunk.EventCount, first.Offer.Chunk.Body.Length);
+        var (events, bytes) = (first.Offer.Chunk.EventCount, first.Offer.Chunk.BodyLength);
         while (_waiting.TryPeek(out var next))
         {
             var (withNext, bytesWithNext) = (events + next.Offer.Chunk.EventCount, next.Offer.Chunk.BodyBytesAfter(bytes));

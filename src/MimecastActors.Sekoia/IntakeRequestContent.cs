@@ -25,11 +25,11 @@ internal static class IntakeRequestContent
     });
 
     /// <summary>The content; disposing it gives its blocks back.</summary>
-    public static HttpContent Create(ReadOnlyMemory<byte> body, bool compress, CompressionLevel level)
+    public static HttpContent Create(IntakeChunk chunk, bool compress, CompressionLevel level)
     {
         if (!compress)
         {
-            var plain = new ReadOnlyMemoryContent(body);
+            var plain = new ReadOnlyMemoryContent(chunk.Body);
             plain.Headers.ContentType = Json;
             return plain;
         }
@@ -37,7 +37,7 @@ internal static class IntakeRequestContent
         var packed = Blocks.GetStream(nameof(IntakeRequestContent));
         using (var gzip = new GZipStream(packed, level, leaveOpen: true))
         {
-            gzip.Write(body.Span);
+            chunk.WriteTo(gzip);
         }
 
         packed.Position = 0;

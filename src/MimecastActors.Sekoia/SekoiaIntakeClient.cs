@@ -57,25 +57,26 @@ public sealed partial class SekoiaIntakeClient
 
     /// <summary>
     /// The chunks (built by this client's builders) as one chunk for one request: many small chunks cost the intake,
-    /// the network and this node a request each, whatever their events. The chunks are copied and stay the caller's.
+    /// the network and this node a request each, whatever their events. The combined chunk takes the chunks over
+    /// (disposing it disposes them) and is written from their buffers.
     /// </summary>
-    /// <exception cref="ArgumentException">A chunk was built for another intake key, or together they exceed this client's limits.</exception>
+    /// <exception cref="ArgumentException">A chunk was built for another intake key, or together they exceed this client's limits (the chunks stay the caller's).</exception>
     public IntakeChunk Combine(IReadOnlyList<IntakeChunk> chunks)
     {
         ArgumentNullException.ThrowIfNull(chunks);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunks.Count, 1, nameof(chunks));
         if (chunks.Any(c => !c.HasPrefix(_prefix)))
         {
             throw new ArgumentException("A chunk was built for another intake key.", nameof(chunks));
         }
 
-        var combined = IntakeChunk.Combine(chunks);
-        if (!FitsOneRequest(combined.EventCount, combined.Body.Length))
+        var (events, bytes) = (chunks.Sum(c => c.EventCount), chunks.Skip(1).Aggregate(chunks[0].BodyLength, (length, chunk) => chunk.BodyBytesAfter(length)));
+        if (!FitsOneRequest(events, bytes))
         {
-            combined.Dispose();
-            throw new ArgumentException($"Together the chunks exceed one request ({combined}).", nameof(chunks));
+            throw new ArgumentException($"Together the chunks exceed one request ({events} events, {bytes} bytes).", nameof(chunks));
         }
 
-        return combined;
+        return IntakeChunk.Combine(chunks);
     }
 
     /// <summary>
@@ -121,12 +122,12 @@ public sealed partial class SekoiaIntakeClient
         if (chunk.EventCount == 1)
         {
             return new IntakeOutcome.TooLarge(
-                $"The intake at {BatchUrl} answered 413 (Request Entity Too Large) to a single event of {chunk.Body.Length} encoded bytes; " +
+                $"The intake at {BatchUrl} answered 413 (Request Entity Too Large) to a single event of {chunk.BodyLength} encoded bytes; " +
                 "set that event aside and send the rest.",
                 AcknowledgedCount: 0, attempts);
         }
 
-        LogSplitting(_log, BatchUrl, chunk.EventCount, chunk.Body.Length);
+        LogSplitting(_log, BatchUrl, chunk.EventCount, chunk.BodyLength);
         var (first, second) = chunk.Split();
         var head = await SendOrSplitAsync(first, cancel);
         if (head is not IntakeOutcome.Acknowledged)
@@ -142,7 +143,7 @@ public sealed partial class SekoiaIntakeClient
     private async Task<(IntakeOutcome? Outcome, int Attempts)> PostAsync(IntakeChunk chunk, CancellationToken cancel)
     {
         // Compressing a full chunk takes 10–20 ms: on the thread pool, so that the caller (an actor) is not held meanwhile.
-        using var content = await Task.Run(() => IntakeRequestContent.Create(chunk.Body, _options.Compress, _options.CompressionLevel), cancel);
+        using var content = await Task.Run(() => IntakeRequestContent.Create(chunk, _options.Compress, _options.CompressionLevel), cancel);
         using var request = new HttpRequestMessage(HttpMethod.Post, BatchUrl) { Content = content };
         var attempts = new StrongBox<int>();
         request.Options.Set(AttemptCountingHandler.Attempts, attempts);

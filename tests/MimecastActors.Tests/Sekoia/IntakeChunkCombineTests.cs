@@ -28,10 +28,13 @@ public sealed class IntakeChunkCombineTests
 
             using var combined = IntakeChunk.Combine(chunks);
 
+            var written = new MemoryStream();
+            combined.WriteTo(written);
+            written.ToArray().Should().Equal(expected.Body.ToArray(), "the request is written from the chunks' own buffers");
+            var predicted = chunks.Skip(1).Aggregate(chunks[0].BodyLength, (bytes, chunk) => chunk.BodyBytesAfter(bytes));
+            predicted.Should().Be(combined.BodyLength).And.Be(expected.BodyLength);
             combined.Body.ToArray().Should().Equal(expected.Body.ToArray());
             combined.EventCount.Should().Be(expected.EventCount);
-            var predicted = chunks.Skip(1).Aggregate(chunks[0].Body.Length, (bytes, chunk) => chunk.BodyBytesAfter(bytes));
-            predicted.Should().Be(combined.Body.Length);
             for (var i = 0; i < combined.EventCount; i++)
             {
                 combined.GetEvent(i).Should().Equal(expected.GetEvent(i)); // each event's place is known, for a 413 or a partial acknowledgement
@@ -39,19 +42,29 @@ public sealed class IntakeChunkCombineTests
 
             using var rest = combined.Skip(combined.EventCount / 2);
             ChunkBodies.Parse(rest).Events.Should().Equal(groups.SelectMany(g => g).Skip(combined.EventCount / 2));
-            chunks.ForEach(c => c.Dispose());
         }, iter: 200);
 
     [Fact]
-    public void The_chunks_stay_readable_after_they_are_combined()
+    public void A_combined_chunk_holds_its_chunks_until_it_is_disposed()
     {
-        using var first = Build(["a"]);
-        using var second = Build(["b", "c"]);
+        var first = Build(["a"]);
+        var second = Build(["b", "c"]);
 
-        using (IntakeChunk.Combine([first, second]))
-        {
-        }
-
+        var combined = IntakeChunk.Combine([first, second]);
         ChunkBodies.Parse(second).Events.Should().Equal("b", "c");
+        combined.Dispose();
+
+        first.Invoking(c => c.Body).Should().Throw<ObjectDisposedException>("their buffers went back to the pool with the combined chunk");
+        second.Invoking(c => c.Body).Should().Throw<ObjectDisposedException>();
+    }
+
+    [Fact]
+    public void A_slice_of_a_combined_chunk_outlives_it()
+    {
+        var combined = IntakeChunk.Combine([Build(["a", "b"]), Build(["c"])]);
+        using var rest = combined.Skip(1);
+        combined.Dispose();
+
+        ChunkBodies.Parse(rest).Events.Should().Equal("b", "c");
     }
 }

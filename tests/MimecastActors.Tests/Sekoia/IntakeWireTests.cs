@@ -25,7 +25,7 @@ public sealed class IntakeWireTests
     public async Task A_compressed_body_is_gzip_with_the_header_and_replays_identically()
     {
         var chunk = Chunk("{\"a\":1}", "{\"b\":\"x\\\"y\"}");
-        using var content = IntakeRequestContent.Create(chunk.Body, compress: true, CompressionLevel.Fastest);
+        using var content = IntakeRequestContent.Create(chunk, compress: true, CompressionLevel.Fastest);
 
         content.Headers.ContentEncoding.Should().Equal("gzip");
         content.Headers.ContentType!.MediaType.Should().Be("application/json");
@@ -42,7 +42,7 @@ public sealed class IntakeWireTests
     public async Task An_uncompressed_body_is_sent_as_is()
     {
         var chunk = Chunk("{\"a\":1}");
-        using var content = IntakeRequestContent.Create(chunk.Body, compress: false, CompressionLevel.Fastest);
+        using var content = IntakeRequestContent.Create(chunk, compress: false, CompressionLevel.Fastest);
 
         content.Headers.ContentEncoding.Should().BeEmpty();
         (await content.ReadAsByteArrayAsync()).Should().Equal(chunk.Body.ToArray());
