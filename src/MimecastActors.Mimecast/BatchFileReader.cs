@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.IO.Hashing;
+using System.IO.Pipelines;
 using System.Net;
 using System.Threading.Channels;
 using System.Xml.Linq;
@@ -20,10 +21,7 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
 {
     private const int BlockSize = 128 * 1024;
 
-    /// <summary>
-    /// Reads from the socket in blocks under the large-object threshold (85,000 bytes): the buffer is one per file,
-    /// and at 128 KiB each file left one on the large-object heap, which only a full collection frees.
-    /// </summary>
+    /// <summary>How much is read from the socket at a time, at least.</summary>
     private const int SocketReadSize = 80 * 1024;
     private const int BlocksInFlight = 4;
 
@@ -115,7 +113,8 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
         try
         {
             // Large reads from the socket: GZipStream alone asks for 8 KiB at a time, and each small read costs a hop.
-            await using var buffered = new BufferedStream(compressed, SocketReadSize);
+            // The read-ahead buffers are pooled: a BufferedStream allocated and zeroed its buffer for every file.
+            await using var buffered = PipeReader.Create(compressed, new StreamPipeReaderOptions(bufferSize: SocketReadSize)).AsStream();
             await using var gzip = new GZipStream(buffered, CompressionMode.Decompress, leaveOpen: true);
             var eof = false;
             while (!eof)
