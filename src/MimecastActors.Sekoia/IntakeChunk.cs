@@ -227,7 +227,7 @@ public sealed class IntakeChunk : IDisposable
     private byte[] Materialize()
     {
         var body = ArrayPool<byte>.Shared.Rent(_length);
-        var writer = new MemoryStream(body, 0, _length, writable: true);
+        using var writer = new MemoryStream(body, 0, _length, writable: true);
         WriteTo(writer);
         _body = body;
         return body;
