@@ -30,11 +30,16 @@ public sealed class IntakeChunkBuilder : IDisposable
     /// <param name="maxBodyBytes">Upper bound on the uncompressed body of a chunk.</param>
     /// <param name="maxEvents">Upper bound on the events of a chunk.</param>
     /// <param name="hint">Shared with the other builders of the same intake: the first chunk starts as large as the last one sealed.</param>
+    /// <param name="expectedBodyBytes">
+    /// What the caller expects the first chunk to need, used while the intake has sealed no chunk yet (a tenant's
+    /// first files start together, and each doubled its buffer from 64 KiB, copying it every time).
+    /// </param>
     public IntakeChunkBuilder(
         string intakeKey,
         int maxBodyBytes = IntakeLimits.DefaultMaxBodyBytes,
         int maxEvents = IntakeLimits.DefaultMaxEventsPerChunk,
-        ChunkBufferHint? hint = null)
+        ChunkBufferHint? hint = null,
+        long expectedBodyBytes = 0)
     {
         ArgumentException.ThrowIfNullOrEmpty(intakeKey);
         _prefix = IntakeBody.Prefix(intakeKey);
@@ -43,7 +48,9 @@ public sealed class IntakeChunkBuilder : IDisposable
         _maxBodyBytes = maxBodyBytes;
         _maxEvents = maxEvents;
         _hint = hint;
-        _nextBufferBytes = Math.Max(_prefix.Length + 64, Math.Max(Math.Min(maxBodyBytes, InitialBufferBytes), hint?.Bytes ?? 0));
+        var learned = hint?.Bytes ?? 0;
+        var first = learned > 0 ? learned : (int)Math.Min(Math.Max(expectedBodyBytes, 0), maxBodyBytes);
+        _nextBufferBytes = Math.Max(_prefix.Length + 64, Math.Max(Math.Min(maxBodyBytes, InitialBufferBytes), first));
         _length = _prefix.Length;
     }
 

@@ -50,7 +50,9 @@ public sealed partial class SekoiaIntakeClient
     public Uri BatchUrl { get; }
 
     /// <summary>A builder for this intake's key, with the configured body and event limits.</summary>
-    public IntakeChunkBuilder CreateChunkBuilder() => new(_intakeKey, _options.MaxBodyBytes, _options.MaxEventsPerChunk, _chunkBuffers);
+    /// <param name="expectedBodyBytes">What the first chunk is expected to need, until this intake has sealed one (0: unknown).</param>
+    public IntakeChunkBuilder CreateChunkBuilder(long expectedBodyBytes = 0) =>
+        new(_intakeKey, _options.MaxBodyBytes, _options.MaxEventsPerChunk, _chunkBuffers, expectedBodyBytes);
 
     /// <summary>Whether one request of <paramref name="events"/> events and a body of <paramref name="bodyBytes"/> bytes stays within this client's limits.</summary>
     public bool FitsOneRequest(int events, int bodyBytes) => events <= _options.MaxEventsPerChunk && bodyBytes <= _options.MaxBodyBytes;

@@ -231,6 +231,26 @@ public sealed class IntakeChunkBuilderTests
         unhinted.BufferBytes.Should().BeLessThan(grown);
     }
 
+    [Fact]
+    public void Until_the_intake_sealed_a_chunk_a_builder_starts_at_the_size_its_caller_expects()
+    {
+        var hint = new ChunkBufferHint();
+        var line = "{\"a\":1}"u8.ToArray();
+
+        using var expecting = new IntakeChunkBuilder(Key, hint: hint, expectedBodyBytes: 300_000);
+        expecting.TryAdd(line).Should().Be(ChunkAddResult.Added);
+        expecting.BufferBytes.Should().BeGreaterThanOrEqualTo(300_000, "a file's first chunk rents once instead of doubling from 64 KiB");
+
+        using var capped = new IntakeChunkBuilder(Key, maxBodyBytes: 200_000, expectedBodyBytes: 50_000_000);
+        capped.TryAdd(line).Should().Be(ChunkAddResult.Added);
+        capped.BufferBytes.Should().BeLessThan(400_000, "never more than one chunk's limit, rounded up by the pool");
+
+        expecting.Seal().Dispose();
+        using var learned = new IntakeChunkBuilder(Key, hint: hint, expectedBodyBytes: 5_000_000);
+        learned.TryAdd(line).Should().Be(ChunkAddResult.Added);
+        learned.BufferBytes.Should().Be(hint.Bytes, "once a chunk was sealed, its size is the better guess");
+    }
+
     [Theory]
     [InlineData("x", 250_000, ChunkAddResult.Added)]
     [InlineData("x", 250_001, ChunkAddResult.RejectedTooLong)]
