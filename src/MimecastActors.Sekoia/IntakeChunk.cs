@@ -78,16 +78,8 @@ public sealed class IntakeChunk : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunks.Count, 1, nameof(chunks));
         var first = chunks[0];
-        var length = first._length;
-        var events = first.EventCount;
-        for (var i = 1; i < chunks.Count; i++)
-        {
-            length = chunks[i].BodyBytesAfter(length);
-            events += chunks[i].EventCount;
-        }
-
         var position = first._prefixLength;
-        var starts = new int[events];
+        var starts = new int[chunks.Sum(c => c.EventCount)];
         var next = 0;
         foreach (var chunk in chunks)
         {
@@ -104,8 +96,12 @@ public sealed class IntakeChunk : IDisposable
             position += chunk.EventBytes;
         }
 
-        return new IntakeChunk([.. chunks], length, first._prefixLength, starts);
+        return new IntakeChunk([.. chunks], CombinedBodyLength(chunks), first._prefixLength, starts);
     }
+
+    /// <summary>The body length of <see cref="Combine"/>'s chunk for these chunks, without combining them.</summary>
+    internal static int CombinedBodyLength(IReadOnlyList<IntakeChunk> chunks) =>
+        chunks.Skip(1).Aggregate(chunks[0]._length, (length, chunk) => chunk.BodyBytesAfter(length));
 
     /// <summary>Writes <see cref="Body"/> to <paramref name="destination"/>; a combined chunk from its parts' buffers.</summary>
     internal void WriteTo(Stream destination)

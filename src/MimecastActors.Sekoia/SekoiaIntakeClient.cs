@@ -72,7 +72,7 @@ public sealed partial class SekoiaIntakeClient
             throw new ArgumentException("A chunk was built for another intake key.", nameof(chunks));
         }
 
-        var (events, bytes) = (chunks.Sum(c => c.EventCount), chunks.Skip(1).Aggregate(chunks[0].BodyLength, (length, chunk) => chunk.BodyBytesAfter(length)));
+        var (events, bytes) = (chunks.Sum(c => c.EventCount), IntakeChunk.CombinedBodyLength(chunks));
         if (!FitsOneRequest(events, bytes))
         {
             throw new ArgumentException($"Together the chunks exceed one request ({events} events, {bytes} bytes).", nameof(chunks));
