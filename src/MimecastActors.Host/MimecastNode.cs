@@ -145,14 +145,17 @@ public static class MimecastNode
             // SQLite has one writer, so the journal writes one batch at a time. Given options instead of a provider
             // name, the plugin does not know the dialect: without it, it creates its tables without their indexes, the
             // unique one on (persistence_id, sequence_number) too, which keeps two incarnations of a tenant from
-            // writing the same sequence number, and which every recovery reads by.
+            // writing the same sequence number, and which every recovery reads by. Reads are read-uncommitted: see
+            // SqliteJournalFile.ReadIsolationLevel.
             SqliteJournalFile.Prepare(persistence.ConnectionString);
             akka.WithSqlPersistence(SqliteJournalFile.DataOptions(persistence.ConnectionString), PersistenceMode.Both, autoInitialize: true)
                 .AddHocon(
                     $"""
                     akka.persistence.journal.sql.parallelism = 1
                     akka.persistence.journal.sql.provider-name = "{LinqToDB.ProviderName.SQLiteMS}"
+                    akka.persistence.journal.sql.read-isolation-level = {SqliteJournalFile.ReadIsolationLevel}
                     akka.persistence.snapshot-store.sql.provider-name = "{LinqToDB.ProviderName.SQLiteMS}"
+                    akka.persistence.snapshot-store.sql.read-isolation-level = {SqliteJournalFile.ReadIsolationLevel}
                     """,
                     HoconAddMode.Prepend);
         }

@@ -80,6 +80,11 @@ public static partial class NodeConfigurationCheck
         Check(IsProvider(c.Persistence.Provider, PersistenceConfig.Sqlite) || IsProvider(c.Persistence.Provider, PersistenceConfig.PostgreSql),
             $"Persistence.Provider `{c.Persistence.Provider}` is unknown: use {PersistenceConfig.Sqlite} or {PersistenceConfig.PostgreSql}.");
         Check(!string.IsNullOrWhiteSpace(c.Persistence.ConnectionString), "Persistence.ConnectionString is empty.");
+        if (IsProvider(c.Persistence.Provider, PersistenceConfig.Sqlite) && SqliteJournalFile.Problem(c.Persistence.ConnectionString) is { } sqlite)
+        {
+            problems.Add(sqlite);
+        }
+
         Check(c.Sharding.Shards >= 1, $"Sharding.Shards {c.Sharding.Shards} must be at least 1 (about ten per expected node).");
         Check(c.Sharding.RebalanceInterval > TimeSpan.Zero, $"Sharding.RebalanceInterval {c.Sharding.RebalanceInterval} must be positive.");
         Check(c.Sharding.EnsureTenantsEvery > TimeSpan.Zero, $"Sharding.EnsureTenantsEvery {c.Sharding.EnsureTenantsEvery} must be positive.");

@@ -67,6 +67,16 @@ public sealed class NodeConfigurationCheckTests
         problems.Should().Contain(p => p.Contains("`tcp://elsewhere` is not a node address", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("Data Source=node.db;Cache=Shared", "Cache=Shared is not supported")]
+    [InlineData("Data Sorce=node.db", "is not a SQLite connection string")]
+    public void A_sqlite_connection_string_the_journal_cannot_use_is_a_problem(string connectionString, string problem)
+    {
+        var (_, problems) = NodeConfigurationCheck.Read(Settings([.. Acme(), ("Persistence:ConnectionString", connectionString)]));
+
+        problems.Should().ContainSingle().Which.Should().Contain(problem).And.StartWith("Persistence.ConnectionString");
+    }
+
     [Fact]
     public void A_value_of_the_wrong_type_is_a_problem_and_never_makes_a_tenant_vanish()
     {

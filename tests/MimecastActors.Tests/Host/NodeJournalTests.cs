@@ -52,12 +52,64 @@ public sealed class NodeJournalTests
         }
     }
 
+    [Fact]
+    public async Task A_recovery_reads_while_another_connection_holds_the_write_lock()
+    {
+        var folder = Directory.CreateTempSubdirectory("mimecast-journal-");
+        try
+        {
+            var file = Path.Combine(folder.FullName, "node.db");
+            var builder = Microsoft.Extensions.Hosting.Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+            builder.Services.AddAkka("journal-test", akka => akka.WithNodeJournal(new PersistenceConfig { ConnectionString = $"Data Source={file}" }));
+            using var host = builder.Build();
+            await host.StartAsync();
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            (await system.ActorOf(Props.Create(() => new OneEventWriter("tenant-acme"))).Ask<long>("write", TimeSpan.FromSeconds(30))).Should().Be(1);
+
+            // A writer in the middle of its transaction: the journal's batches hold this lock in turn all day long.
+            await using var writer = new SqliteConnection($"Data Source={file};Pooling=False");
+            await writer.OpenAsync();
+            await using (var begin = writer.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE";
+                await begin.ExecuteNonQueryAsync();
+            }
+
+            // Waiting for the lock would take the connections' busy timeout (5 s), then fail the recovery.
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var again = system.ActorOf(Props.Create(() => new OneEventWriter("tenant-acme")));
+            (await again.Ask<long>("last", TimeSpan.FromSeconds(4))).Should().Be(1, "the recovery read the committed event");
+            started.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(4));
+
+            await using (var rollback = writer.CreateCommand())
+            {
+                rollback.CommandText = "ROLLBACK";
+                await rollback.ExecuteNonQueryAsync();
+            }
+
+            await host.StopAsync();
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            folder.Delete(recursive: true);
+        }
+    }
+
     private sealed class OneEventWriter(string persistenceId) : UntypedPersistentActor
     {
         public override string PersistenceId => persistenceId;
 
-        protected override void OnCommand(object message) =>
+        protected override void OnCommand(object message)
+        {
+            if (message is "last")
+            {
+                Sender.Tell(LastSequenceNr);
+                return;
+            }
+
             Persist("an event", _ => Sender.Tell(LastSequenceNr));
+        }
 
         protected override void OnRecover(object message)
         {
