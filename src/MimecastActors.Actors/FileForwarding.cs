@@ -59,7 +59,7 @@ public sealed class FileForwarding : IBatchLineSink
         string tenant, string stream, BatchFileRef file, long skip, BatchFileReader reader, SekoiaIntakeClient intake,
         IActorRef forwarder, IRejectedLineStore rejected, SemaphoreSlim readGate, TimeProvider time, CancellationToken cancel)
     {
-        using var chunk = intake.CreateChunkBuilder(ExpectedBodyBytes(file));
+        using var chunk = intake.CreateChunkBuilder();
         var forwarding = new FileForwarding(tenant, stream, file, skip, forwarder, rejected, chunk, readGate, time);
         try
         {
@@ -75,13 +75,6 @@ public sealed class FileForwarding : IBatchLineSink
             forwarding.GiveReadPlaceUp();
         }
     }
-
-    /// <summary>
-    /// The body a file's events are expected to make, from its compressed size when the listing gives it. Mimecast's
-    /// files inflate four- to fivefold and escaping adds a tenth or more, so four times is a first guess that doubles
-    /// once at worst, where a start at 64 KiB doubled six times for a file of 5,000 events.
-    /// </summary>
-    internal static long ExpectedBodyBytes(BatchFileRef file) => file.Size is long size and > 0 ? size * 4 : 0;
 
     public async ValueTask OnEventAsync(ReadOnlyMemory<byte> line, long lineNumber, CancellationToken cancel)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Compression;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -10,36 +11,37 @@ namespace MimecastActors.Sekoia;
 /// <summary>
 /// Builds <c>/batch</c> request bodies event by event, measuring the encoded body rather than the raw events
 /// (JSON-string escaping grows a chunk by 10–15 %, enough to cross the intake's 10 MiB limit). Each event is
-/// escaped once, straight into a pooled buffer that is reused from chunk to chunk; no I/O.
+/// escaped once into a small pooled buffer, and every few dozen kilobytes the escaped events are compressed into the
+/// chunk (<see cref="DeflateFragment"/>) while they are still in the cache: a chunk is held compressed from the start,
+/// and a request costs no compression when it goes. No I/O.
 /// </summary>
-/// <remarks>Not thread-safe: one builder per forwarder.</remarks>
+/// <remarks>Not thread-safe: one builder per file being read.</remarks>
 public sealed class IntakeChunkBuilder : IDisposable
 {
-    private const int InitialBufferBytes = 64 * 1024;
+    /// <summary>Escaped events are compressed once this many are waiting.</summary>
+    private const int CompressEveryBytes = 32 * 1024;
+
+    private const int StagingBytes = 64 * 1024;
 
     private readonly byte[] _prefix;
     private readonly int _maxBodyBytes;
     private readonly int _maxEvents;
-    private readonly ChunkBufferHint? _hint;
+    private readonly CompressionLevel _level;
     private readonly List<int> _starts = [];
+    private readonly DeflateFragment.Writer _events;
     private byte[] _buffer = [];
-    private int _nextBufferBytes;
-    private int _length;
+    private int _staged;
+    private bool _disposed;
 
     /// <param name="intakeKey">Written once into every body; never logged.</param>
     /// <param name="maxBodyBytes">Upper bound on the uncompressed body of a chunk.</param>
     /// <param name="maxEvents">Upper bound on the events of a chunk.</param>
-    /// <param name="hint">Shared with the other builders of the same intake: the first chunk starts as large as the last one sealed.</param>
-    /// <param name="expectedBodyBytes">
-    /// What the caller expects the first chunk to need, used while the intake has sealed no chunk yet (a tenant's
-    /// first files start together, and each doubled its buffer from 64 KiB, copying it every time).
-    /// </param>
+    /// <param name="level">How the events are compressed (the request body is a gzip member of them).</param>
     public IntakeChunkBuilder(
         string intakeKey,
         int maxBodyBytes = IntakeLimits.DefaultMaxBodyBytes,
         int maxEvents = IntakeLimits.DefaultMaxEventsPerChunk,
-        ChunkBufferHint? hint = null,
-        long expectedBodyBytes = 0)
+        CompressionLevel level = CompressionLevel.Fastest)
     {
         ArgumentException.ThrowIfNullOrEmpty(intakeKey);
         _prefix = IntakeBody.Prefix(intakeKey);
@@ -47,25 +49,22 @@ public sealed class IntakeChunkBuilder : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEvents, 1);
         _maxBodyBytes = maxBodyBytes;
         _maxEvents = maxEvents;
-        _hint = hint;
-        var learned = hint?.Bytes ?? 0;
-        var first = learned > 0 ? learned : (int)Math.Min(Math.Max(expectedBodyBytes, 0), maxBodyBytes);
-        _nextBufferBytes = Math.Max(_prefix.Length + 64, Math.Max(Math.Min(maxBodyBytes, InitialBufferBytes), first));
-        _length = _prefix.Length;
+        _level = level;
+        _events = new DeflateFragment.Writer(level);
     }
 
     /// <summary>Events in the chunk being built.</summary>
     public int EventCount => _starts.Count;
 
     /// <summary>Size of the body if the chunk were sealed now.</summary>
-    public int BodyBytes => _length + IntakeBody.Suffix.Length;
+    public int BodyBytes => EventsStart + _staged + IntakeBody.Suffix.Length;
 
     public int MaxBodyBytes => _maxBodyBytes;
 
     public int MaxEvents => _maxEvents;
 
-    /// <summary>The buffer the chunk is built in (0 before the first event): for tests.</summary>
-    internal int BufferBytes => _buffer.Length;
+    /// <summary>Where the events still waiting to be compressed start in the body.</summary>
+    private int EventsStart => _prefix.Length + (int)_events.Length;
 
     /// <summary>
     /// Escapes one event (the raw bytes of an NDJSON line) into the chunk. The bytes are copied: the caller may
@@ -77,7 +76,7 @@ public sealed class IntakeChunkBuilder : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ChunkAddResult TryAdd(ReadOnlySpan<byte> utf8Event)
     {
-        ObjectDisposedException.ThrowIf(_length < 0, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (!Utf8.IsValid(utf8Event))
         {
             return ChunkAddResult.RejectedInvalidUtf8;
@@ -96,19 +95,18 @@ public sealed class IntakeChunkBuilder : IDisposable
         var separator = EventCount > 0 ? 1 : 0;
 
         // Escaping never shrinks an event: when even the raw bytes cannot fit, answer without escaping.
-        if ((long)_length + separator + utf8Event.Length + 2 + IntakeBody.Suffix.Length > _maxBodyBytes)
+        if ((long)BodyBytes + separator + utf8Event.Length + 2 > _maxBodyBytes)
         {
             return Full();
         }
 
         if (_buffer.Length == 0)
         {
-            // Rented only when the first event comes: a sealed chunk waiting for its forwarder holds one buffer, not two.
-            _buffer = ArrayPool<byte>.Shared.Rent(_nextBufferBytes);
-            _prefix.CopyTo(_buffer, 0);
+            // Rented only when the first event comes: a builder that never gets one holds no buffer.
+            _buffer = ArrayPool<byte>.Shared.Rent(StagingBytes);
         }
 
-        var position = _length;
+        var position = _staged;
         Reserve(position, separator + utf8Event.Length + 2);
         if (separator > 0)
         {
@@ -119,56 +117,65 @@ public sealed class IntakeChunkBuilder : IDisposable
         _buffer[position++] = (byte)'"';
         position = AppendEscaped(utf8Event, position);
         _buffer[position++] = (byte)'"'; // AppendEscaped left room for it
-        if (position + IntakeBody.Suffix.Length > _maxBodyBytes)
+        if ((long)EventsStart + position + IntakeBody.Suffix.Length > _maxBodyBytes)
         {
-            return Full(); // nothing committed: _length still ends the previous event
+            return Full(); // nothing committed: _staged still ends the previous event
         }
 
-        _starts.Add(start);
-        _length = position;
+        _starts.Add(EventsStart + start);
+        _staged = position;
+        if (_staged >= CompressEveryBytes)
+        {
+            CompressStaged();
+        }
+
         return ChunkAddResult.Added;
     }
 
-    /// <summary>
-    /// Hands the events added so far over as a chunk, with the buffer they were built in (dispose the chunk to give
-    /// it back to the pool), and starts an empty one; the next event rents a buffer of the same size.
-    /// </summary>
+    /// <summary>Hands the events added so far over as a chunk, compressed, and starts an empty one.</summary>
     public IntakeChunk Seal()
     {
-        ObjectDisposedException.ThrowIf(_length < 0, this);
+        ObjectDisposedException.ThrowIf(_disposed, this);
         if (EventCount == 0)
         {
             throw new InvalidOperationException("An intake chunk needs at least one event.");
         }
 
-        Reserve(_length, IntakeBody.Suffix.Length);
-        IntakeBody.Suffix.CopyTo(_buffer.AsSpan(_length));
-        var chunk = new IntakeChunk(_buffer, BodyBytes, _prefix.Length, [.. _starts], pooled: true);
-        _nextBufferBytes = _buffer.Length;
-        _hint?.Sealed(_buffer.Length);
-        _buffer = [];
+        CompressStaged();
+        var chunk = new IntakeChunk(_prefix, _events.Finish(), [.. _starts], _level);
         _starts.Clear();
-        _length = _prefix.Length;
         return chunk;
     }
 
     public void Dispose()
     {
-        if (_length >= 0)
+        if (_disposed)
         {
-            _length = -1;
-            if (_buffer.Length > 0)
-            {
-                ArrayPool<byte>.Shared.Return(_buffer);
-            }
-
-            _buffer = [];
+            return;
         }
+
+        _disposed = true;
+        _events.Dispose();
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+        }
+
+        _buffer = [];
     }
 
     public override string ToString() => $"IntakeChunkBuilder({EventCount} events, {BodyBytes} bytes)";
 
     private ChunkAddResult Full() => EventCount == 0 ? ChunkAddResult.RejectedTooLarge : ChunkAddResult.ChunkFull;
+
+    private void CompressStaged()
+    {
+        if (_staged > 0)
+        {
+            _events.Append(_buffer.AsSpan(0, _staged));
+            _staged = 0;
+        }
+    }
 
     /// <summary>Writes the event escaped after <paramref name="position"/>, leaving room for one more byte; returns where it ends.</summary>
     /// <remarks>

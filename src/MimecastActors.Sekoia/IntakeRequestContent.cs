@@ -1,49 +1,37 @@
-using System.IO.Compression;
+using System.Net;
 using System.Net.Http.Headers;
-
-using Microsoft.IO;
 
 namespace MimecastActors.Sekoia;
 
 /// <summary>
-/// The request content of one chunk, compressed once and replayable: the resilience handler resends the same
-/// content on every retry, so it must not be a one-shot stream (a seekable stream is rewound for each attempt).
+/// The request content of one chunk: its events as they are held, compressed, inside one gzip member, or decompressed
+/// when the intake is configured without compression. Written anew for every attempt, as the resilience handler
+/// resends the same content on a retry; its length is known before it is written.
 /// </summary>
-internal static class IntakeRequestContent
+internal sealed class IntakeRequestContent : HttpContent
 {
-    private static readonly MediaTypeHeaderValue Json = new("application/json");
+    private readonly IntakeChunk _chunk;
+    private readonly bool _compress;
 
-    /// <summary>
-    /// Compressed bodies are written into pooled blocks: a growing <see cref="MemoryStream"/> copied each body as it
-    /// doubled and zeroed every new array (3–5 % of the node's CPU in the end-to-end bench). What the pool keeps is bounded.
-    /// </summary>
-    private static readonly RecyclableMemoryStreamManager Blocks = new(new RecyclableMemoryStreamManager.Options
+    public IntakeRequestContent(IntakeChunk chunk, bool compress)
     {
-        BlockSize = 128 * 1024,
-        MaximumSmallPoolFreeBytes = 64 * 1024 * 1024,
-        MaximumLargePoolFreeBytes = 0,
-    });
+        _chunk = chunk;
+        _compress = compress;
+        Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        if (compress)
+        {
+            Headers.ContentEncoding.Add("gzip");
+        }
+    }
 
-    /// <summary>The content; disposing it gives its blocks back.</summary>
-    public static HttpContent Create(IntakeChunk chunk, bool compress, CompressionLevel level)
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
+        SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) => _compress ? _chunk.WriteGzipToAsync(stream, cancellationToken) : _chunk.WriteToAsync(stream, cancellationToken);
+
+    protected override bool TryComputeLength(out long length)
     {
-        if (!compress)
-        {
-            var plain = new ReadOnlyMemoryContent(chunk.Body);
-            plain.Headers.ContentType = Json;
-            return plain;
-        }
-
-        var packed = Blocks.GetStream(nameof(IntakeRequestContent));
-        using (var gzip = new GZipStream(packed, level, leaveOpen: true))
-        {
-            chunk.WriteTo(gzip);
-        }
-
-        packed.Position = 0;
-        var content = new StreamContent(packed);
-        content.Headers.ContentType = Json;
-        content.Headers.ContentEncoding.Add("gzip");
-        return content;
+        length = _compress ? _chunk.GzipLength : _chunk.BodyLength;
+        return true;
     }
 }

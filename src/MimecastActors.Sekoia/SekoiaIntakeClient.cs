@@ -23,7 +23,6 @@ public sealed partial class SekoiaIntakeClient
     private readonly ILogger _log;
     private readonly string _intakeKey;
     private readonly byte[] _prefix;
-    private readonly ChunkBufferHint _chunkBuffers = new();
 
     internal SekoiaIntakeClient(Uri intakeUrl, string intakeKey, IHttpClientFactory http, SekoiaIntakeOptions options, ILogger log)
     {
@@ -49,10 +48,9 @@ public sealed partial class SekoiaIntakeClient
     /// <summary>Where chunks are posted.</summary>
     public Uri BatchUrl { get; }
 
-    /// <summary>A builder for this intake's key, with the configured body and event limits.</summary>
-    /// <param name="expectedBodyBytes">What the first chunk is expected to need, until this intake has sealed one (0: unknown).</param>
-    public IntakeChunkBuilder CreateChunkBuilder(long expectedBodyBytes = 0) =>
-        new(_intakeKey, _options.MaxBodyBytes, _options.MaxEventsPerChunk, _chunkBuffers, expectedBodyBytes);
+    /// <summary>A builder for this intake's key, with the configured body and event limits and compression level.</summary>
+    public IntakeChunkBuilder CreateChunkBuilder() =>
+        new(_intakeKey, _options.MaxBodyBytes, _options.MaxEventsPerChunk, _options.CompressionLevel);
 
     /// <summary>Whether one request of <paramref name="events"/> events and a body of <paramref name="bodyBytes"/> bytes stays within this client's limits.</summary>
     public bool FitsOneRequest(int events, int bodyBytes) => events <= _options.MaxEventsPerChunk && bodyBytes <= _options.MaxBodyBytes;
@@ -60,7 +58,7 @@ public sealed partial class SekoiaIntakeClient
     /// <summary>
     /// The chunks (built by this client's builders) as one chunk for one request: many small chunks cost the intake,
     /// the network and this node a request each, whatever their events. The combined chunk takes the chunks over
-    /// (disposing it disposes them) and is written from their buffers.
+    /// (disposing it disposes them) and is written from their compressed events.
     /// </summary>
     /// <exception cref="ArgumentException">A chunk was built for another intake key, or together they exceed this client's limits (the chunks stay the caller's).</exception>
     public IntakeChunk Combine(IReadOnlyList<IntakeChunk> chunks)
@@ -144,8 +142,7 @@ public sealed partial class SekoiaIntakeClient
     /// <summary>One request through the resilience pipeline; a null outcome means 413.</summary>
     private async Task<(IntakeOutcome? Outcome, int Attempts)> PostAsync(IntakeChunk chunk, CancellationToken cancel)
     {
-        // Compressing a full chunk takes 10–20 ms: on the thread pool, so that the caller (an actor) is not held meanwhile.
-        using var content = await Task.Run(() => IntakeRequestContent.Create(chunk, _options.Compress, _options.CompressionLevel), cancel);
+        using var content = new IntakeRequestContent(chunk, _options.Compress);
         using var request = new HttpRequestMessage(HttpMethod.Post, BatchUrl) { Content = content };
         var attempts = new StrongBox<int>();
         request.Options.Set(AttemptCountingHandler.Attempts, attempts);

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using System.Text;
 
 using CsCheck;
@@ -204,51 +205,33 @@ public sealed class IntakeChunkBuilderTests
     }
 
     [Fact]
-    public void A_builder_starts_as_large_as_the_last_chunk_another_builder_of_the_intake_sealed()
+    public async Task A_chunk_is_held_compressed_from_the_start_and_sent_as_one_gzip_member()
     {
-        var hint = new ChunkBufferHint();
-        var line = Encoding.UTF8.GetBytes("{\"subject\":\"" + new string('s', 1000) + "\"}");
-        int grown;
-        using (var first = new IntakeChunkBuilder(Key, hint: hint))
+        using var builder = new IntakeChunkBuilder(Key);
+        var events = Enumerable.Range(0, 3_000)
+            .Select(i => $"{{\"aggregateId\":\"agg-{i % 97}\",\"processingId\":\"{i * 7919}\",\"subject\":\"Invoice {i % 13} \\\"due\\\"\",\"timestamp\":{1_700_000_000_000L + i}}}")
+            .ToList();
+        foreach (var e in events)
         {
-            while (first.BodyBytes < 1_000_000)
-            {
-                first.TryAdd(line).Should().Be(ChunkAddResult.Added);
-            }
-
-            grown = first.BufferBytes;
-            first.Seal().Dispose();
+            builder.TryAdd(ChunkBodies.Utf8(e)).Should().Be(ChunkAddResult.Added);
         }
 
-        grown.Should().BeGreaterThan(1_000_000);
-        hint.Bytes.Should().Be(grown);
+        using var chunk = builder.Seal();
 
-        using var second = new IntakeChunkBuilder(Key, hint: hint);
-        second.TryAdd(line).Should().Be(ChunkAddResult.Added);
-        second.BufferBytes.Should().BeGreaterThanOrEqualTo(grown, "the second builder rents once instead of doubling from 64 KiB");
-        using var unhinted = new IntakeChunkBuilder(Key);
-        unhinted.TryAdd(line).Should().Be(ChunkAddResult.Added);
-        unhinted.BufferBytes.Should().BeLessThan(grown);
-    }
+        chunk.GzipLength.Should().BeLessThan(chunk.BodyLength / 4, "the events were compressed as they were added");
+        var request = new MemoryStream();
+        await chunk.WriteGzipToAsync(request, CancellationToken.None);
+        request.Length.Should().Be(chunk.GzipLength);
+        request.Position = 0;
+        var body = new MemoryStream();
+        await using (var gunzip = new GZipStream(request, CompressionMode.Decompress))
+        {
+            await gunzip.CopyToAsync(body); // checks the trailer's CRC-32 and length
+        }
 
-    [Fact]
-    public void Until_the_intake_sealed_a_chunk_a_builder_starts_at_the_size_its_caller_expects()
-    {
-        var hint = new ChunkBufferHint();
-        var line = "{\"a\":1}"u8.ToArray();
-
-        using var expecting = new IntakeChunkBuilder(Key, hint: hint, expectedBodyBytes: 300_000);
-        expecting.TryAdd(line).Should().Be(ChunkAddResult.Added);
-        expecting.BufferBytes.Should().BeGreaterThanOrEqualTo(300_000, "a file's first chunk rents once instead of doubling from 64 KiB");
-
-        using var capped = new IntakeChunkBuilder(Key, maxBodyBytes: 200_000, expectedBodyBytes: 50_000_000);
-        capped.TryAdd(line).Should().Be(ChunkAddResult.Added);
-        capped.BufferBytes.Should().BeLessThan(400_000, "never more than one chunk's limit, rounded up by the pool");
-
-        expecting.Seal().Dispose();
-        using var learned = new IntakeChunkBuilder(Key, hint: hint, expectedBodyBytes: 5_000_000);
-        learned.TryAdd(line).Should().Be(ChunkAddResult.Added);
-        learned.BufferBytes.Should().Be(hint.Bytes, "once a chunk was sealed, its size is the better guess");
+        var (key, sent) = ChunkBodies.Parse(body.ToArray());
+        key.Should().Be(Key);
+        sent.Should().Equal(events);
     }
 
     [Theory]

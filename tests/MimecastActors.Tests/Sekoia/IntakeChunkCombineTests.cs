@@ -1,3 +1,5 @@
+using System.IO.Compression;
+
 using CsCheck;
 
 using MimecastActors.Sekoia;
@@ -7,6 +9,19 @@ namespace MimecastActors.Tests.Sekoia;
 public sealed class IntakeChunkCombineTests
 {
     private const string Key = "a \"quoted\\ key";
+
+    /// <summary>The request body as the intake reads it; GZipStream checks the trailer's CRC-32 and length.</summary>
+    private static byte[] Gunzip(IntakeChunk chunk)
+    {
+        var request = new MemoryStream();
+        chunk.WriteGzipToAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+        request.Length.Should().Be(chunk.GzipLength);
+        request.Position = 0;
+        using var gunzip = new GZipStream(request, CompressionMode.Decompress);
+        var body = new MemoryStream();
+        gunzip.CopyTo(body);
+        return body.ToArray();
+    }
 
     private static IntakeChunk Build(IEnumerable<string> events)
     {
@@ -28,9 +43,10 @@ public sealed class IntakeChunkCombineTests
 
             using var combined = IntakeChunk.Combine(chunks);
 
-            var written = new MemoryStream();
-            combined.WriteTo(written);
-            written.ToArray().Should().Equal(expected.Body.ToArray(), "the request is written from the chunks' own buffers");
+            Gunzip(combined).Should().Equal(expected.Body.ToArray(), "the request is the chunks' compressed events side by side, in one gzip member");
+            var plain = new MemoryStream();
+            combined.WriteToAsync(plain, CancellationToken.None).GetAwaiter().GetResult();
+            plain.ToArray().Should().Equal(expected.Body.ToArray(), "an intake without compression gets the same body");
             var predicted = chunks.Skip(1).Aggregate(chunks[0].BodyLength, (bytes, chunk) => chunk.BodyBytesAfter(bytes));
             predicted.Should().Be(combined.BodyLength).And.Be(expected.BodyLength);
             combined.Body.ToArray().Should().Equal(expected.Body.ToArray());
@@ -45,6 +61,14 @@ public sealed class IntakeChunkCombineTests
         }, iter: 200);
 
     [Fact]
+    public void Crc32_of_two_pieces_is_combined_from_their_own() =>
+        Gen.Byte.Array[0, 300].Select(Gen.Byte.Array[0, 300]).Sample((first, second) =>
+        {
+            var whole = System.IO.Hashing.Crc32.HashToUInt32([.. first, .. second]);
+            GzipMember.CombineCrc(GzipMember.Crc(first), GzipMember.Crc(second), second.Length).Should().Be(whole);
+        }, iter: 500);
+
+    [Fact]
     public void A_combined_chunk_holds_its_chunks_until_it_is_disposed()
     {
         var first = Build(["a"]);
@@ -54,7 +78,7 @@ public sealed class IntakeChunkCombineTests
         ChunkBodies.Parse(second).Events.Should().Equal("b", "c");
         combined.Dispose();
 
-        first.Invoking(c => c.Body).Should().Throw<ObjectDisposedException>("their buffers went back to the pool with the combined chunk");
+        first.Invoking(c => c.Body).Should().Throw<ObjectDisposedException>("their blocks went back to the pool with the combined chunk");
         second.Invoking(c => c.Body).Should().Throw<ObjectDisposedException>();
     }
 
