@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 
 using MimecastActors.Sekoia;
 using MimecastActors.Simulator.Intake;
@@ -224,5 +226,57 @@ public sealed class IntakeClientTests
         outcome.Should().BeOfType<IntakeOutcome.RetryLater>().Which.Should().BeEquivalentTo(new { StatusCode = (int?)null, Attempts = 2 });
         ((IntakeOutcome.RetryLater)outcome).Reason.Should().Contain("did not answer in time");
         watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(2));
+    }
+
+    [Theory]
+    [InlineData(true, "could not read the answer")]
+    [InlineData(false, "did not answer in time")]
+    public async Task An_acknowledgement_cut_or_stalled_halfway_is_retry_later(bool cut, string reason)
+    {
+        await using var intake = await IntakeHarness.StartAsync(o => o.AttemptTimeout = TimeSpan.FromMilliseconds(300));
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var answering = AnswerHalfAsync(listener, cut);
+        var client = intake.ClientFor(new Uri($"http://127.0.0.1:{((IPEndPoint)listener.LocalEndpoint).Port}/"), IntakeHarness.Key);
+        using var builder = client.CreateChunkBuilder();
+        builder.TryAdd(IntakeHarness.Event("a"));
+
+        var watch = Stopwatch.StartNew();
+        var outcome = await client.SendAsync(builder.Seal());
+
+        var later = outcome.Should().BeOfType<IntakeOutcome.RetryLater>().Subject;
+        later.Should().BeEquivalentTo(new { StatusCode = (int?)null, AcknowledgedCount = 0 });
+        later.Reason.Should().Contain(reason);
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(5), "a stalled answer gets an attempt's time, not forever");
+        listener.Stop();
+        await answering;
+    }
+
+    /// <summary>Reads one request, then answers 200 with half of the body it announces, and closes or stalls.</summary>
+    private static async Task AnswerHalfAsync(TcpListener listener, bool close)
+    {
+        using var socket = await listener.AcceptTcpClientAsync();
+        var stream = socket.GetStream();
+        var request = new List<byte>();
+        var buffer = new byte[64 * 1024];
+        int headerEnd;
+        while ((headerEnd = Encoding.ASCII.GetString([.. request]).IndexOf("\r\n\r\n", StringComparison.Ordinal)) < 0)
+        {
+            request.AddRange(buffer.AsSpan(0, await stream.ReadAsync(buffer)).ToArray());
+        }
+
+        var head = Encoding.ASCII.GetString([.. request], 0, headerEnd);
+        var length = int.Parse(head.Split("\r\n").Single(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))[15..].Trim(), CultureInfo.InvariantCulture);
+        for (var body = request.Count - headerEnd - 4; body < length;)
+        {
+            body += await stream.ReadAsync(buffer);
+        }
+
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"event_ids\":[\"a"));
+        await stream.FlushAsync();
+        if (!close)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2));
+        }
     }
 }
