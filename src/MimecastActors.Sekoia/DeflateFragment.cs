@@ -51,9 +51,6 @@ internal sealed class DeflateFragment : IDisposable
         return writer.Finish();
     }
 
-    /// <summary>Writes the compressed bytes.</summary>
-    public void WriteTo(Stream destination) => _compressed.WriteTo(destination);
-
     /// <summary>Writes the compressed bytes, block by block.</summary>
     public async Task WriteToAsync(Stream destination, CancellationToken cancel)
     {
@@ -61,14 +58,6 @@ internal sealed class DeflateFragment : IDisposable
         {
             await destination.WriteAsync(block, cancel);
         }
-    }
-
-    /// <summary>Decompresses into <paramref name="destination"/>, which must hold <see cref="Length"/> bytes.</summary>
-    public void InflateTo(Span<byte> destination)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(destination.Length, Length, nameof(destination));
-        using var inflate = Inflating();
-        inflate.ReadExactly(destination[..(int)Length]);
     }
 
     /// <summary>Decompresses into <paramref name="destination"/>.</summary>

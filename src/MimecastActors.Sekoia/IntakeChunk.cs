@@ -16,6 +16,7 @@ namespace MimecastActors.Sekoia;
 /// </summary>
 public sealed class IntakeChunk : IDisposable
 {
+    private static readonly byte[] Header = GzipMember.Header.ToArray();
     private static readonly byte[] Comma = GzipMember.StoredBlock(","u8, final: false);
     private static readonly uint CommaCrc = GzipMember.Crc(","u8);
     private static readonly byte[] End = GzipMember.StoredBlock(IntakeBody.Suffix, final: true);
@@ -169,7 +170,7 @@ public sealed class IntakeChunk : IDisposable
     internal async Task WriteGzipToAsync(Stream destination, CancellationToken cancel)
     {
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        await destination.WriteAsync(GzipMember.Header.ToArray(), cancel);
+        await destination.WriteAsync(Header, cancel);
         await destination.WriteAsync(GzipMember.StoredBlock(_prefix, final: false), cancel);
         var crc = GzipMember.Crc(_prefix);
         for (var i = 0; i < _fragments.Length; i++)

@@ -27,7 +27,8 @@ internal sealed class IntakeRequestContent : HttpContent
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) =>
         SerializeToStreamAsync(stream, context, CancellationToken.None);
 
-    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) => _compress ? _chunk.WriteGzipToAsync(stream, cancellationToken) : _chunk.WriteToAsync(stream, cancellationToken);
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
+        _compress ? _chunk.WriteGzipToAsync(stream, cancellationToken) : _chunk.WriteToAsync(stream, cancellationToken);
 
     protected override bool TryComputeLength(out long length)
     {
