@@ -63,20 +63,11 @@ internal sealed class DeflateFragment : IDisposable
     /// <summary>Decompresses into <paramref name="destination"/>.</summary>
     public void InflateTo(Stream destination)
     {
-        using var inflate = Inflating();
+        // The fragment is not final: the inflater's stream ends where its input does.
+        using var inflate = new DeflateStream(PipeReader.Create(_compressed.GetReadOnlySequence()).AsStream(), CompressionMode.Decompress);
         inflate.CopyTo(destination);
     }
 
-    /// <summary>Decompresses into <paramref name="destination"/>.</summary>
-    public async Task InflateToAsync(Stream destination, CancellationToken cancel)
-    {
-        await using var inflate = Inflating();
-        await inflate.CopyToAsync(destination, cancel);
-    }
-
-    /// <summary>The uncompressed bytes as a stream. The fragment is not final: the stream ends where its input does.</summary>
-    private DeflateStream Inflating() =>
-        new(PipeReader.Create(_compressed.GetReadOnlySequence()).AsStream(), CompressionMode.Decompress);
 
     public void Dispose() => _compressed.Dispose();
 

@@ -11,7 +11,7 @@ namespace MimecastActors.Sekoia;
 /// The events are held compressed (<see cref="DeflateFragment"/>), as the builder compressed them, and the request is
 /// written from them as one gzip member: the key's envelope and the commas between chunks are stored blocks around
 /// the fragments. The uncompressed body is built only when asked for (<see cref="Body"/>: to split, slice or read an
-/// event back). Whoever ends a chunk's journey disposes it, which gives its pooled blocks back.
+/// event back, or for an intake configured without compression). Whoever ends a chunk's journey disposes it, which gives its pooled blocks back.
 /// </para>
 /// </summary>
 public sealed class IntakeChunk : IDisposable
@@ -21,8 +21,6 @@ public sealed class IntakeChunk : IDisposable
     private static readonly uint CommaCrc = GzipMember.Crc(","u8);
     private static readonly byte[] End = GzipMember.StoredBlock(IntakeBody.Suffix, final: true);
     private static readonly uint EndCrc = GzipMember.Crc(IntakeBody.Suffix);
-    private static readonly byte[] CommaBytes = [(byte)','];
-    private static readonly byte[] SuffixBytes = IntakeBody.Suffix.ToArray();
 
     private readonly byte[] _prefix;
     private readonly DeflateFragment[] _fragments;
@@ -123,48 +121,6 @@ public sealed class IntakeChunk : IDisposable
     /// <summary>The body length of <see cref="Combine"/>'s chunk for these chunks, without combining them.</summary>
     internal static int CombinedBodyLength(IReadOnlyList<IntakeChunk> chunks) =>
         chunks.Skip(1).Aggregate(chunks[0]._length, (length, chunk) => chunk.BodyBytesAfter(length));
-
-    /// <summary>Writes <see cref="Body"/>, uncompressed, to <paramref name="destination"/>.</summary>
-    internal void WriteTo(Stream destination)
-    {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (_body is not null)
-        {
-            destination.Write(_body, 0, _length);
-            return;
-        }
-
-        destination.Write(_prefix);
-        for (var i = 0; i < _fragments.Length; i++)
-        {
-            if (i > 0)
-            {
-                destination.WriteByte((byte)',');
-            }
-
-            _fragments[i].InflateTo(destination);
-        }
-
-        destination.Write(IntakeBody.Suffix);
-    }
-
-    /// <summary>Writes <see cref="Body"/>, uncompressed, to <paramref name="destination"/>.</summary>
-    internal async Task WriteToAsync(Stream destination, CancellationToken cancel)
-    {
-        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        await destination.WriteAsync(_prefix, cancel);
-        for (var i = 0; i < _fragments.Length; i++)
-        {
-            if (i > 0)
-            {
-                await destination.WriteAsync(CommaBytes, cancel);
-            }
-
-            await _fragments[i].InflateToAsync(destination, cancel);
-        }
-
-        await destination.WriteAsync(SuffixBytes, cancel);
-    }
 
     /// <summary>Writes the body as one gzip member, from the compressed fragments (<see cref="GzipLength"/> bytes).</summary>
     internal async Task WriteGzipToAsync(Stream destination, CancellationToken cancel)
@@ -272,7 +228,18 @@ public sealed class IntakeChunk : IDisposable
         var body = ArrayPool<byte>.Shared.Rent(_length);
         using (var writer = new MemoryStream(body, 0, _length, writable: true))
         {
-            WriteTo(writer);
+            writer.Write(_prefix);
+            for (var i = 0; i < _fragments.Length; i++)
+            {
+                if (i > 0)
+                {
+                    writer.WriteByte((byte)',');
+                }
+
+                _fragments[i].InflateTo(writer);
+            }
+
+            writer.Write(IntakeBody.Suffix);
         }
 
         _body = body;

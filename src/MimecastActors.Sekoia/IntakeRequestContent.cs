@@ -4,8 +4,8 @@ using System.Net.Http.Headers;
 namespace MimecastActors.Sekoia;
 
 /// <summary>
-/// The request content of one chunk: its events as they are held, compressed, inside one gzip member, or decompressed
-/// when the intake is configured without compression. Written anew for every attempt, as the resilience handler
+/// The request content of one chunk: its events as they are held, compressed, inside one gzip member, or its
+/// decompressed <see cref="IntakeChunk.Body"/> when the intake is configured without compression. Written anew for every attempt, as the resilience handler
 /// resends the same content on a retry; its length is known before it is written.
 /// </summary>
 internal sealed class IntakeRequestContent : HttpContent
@@ -28,7 +28,7 @@ internal sealed class IntakeRequestContent : HttpContent
         SerializeToStreamAsync(stream, context, CancellationToken.None);
 
     protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken) =>
-        _compress ? _chunk.WriteGzipToAsync(stream, cancellationToken) : _chunk.WriteToAsync(stream, cancellationToken);
+        _compress ? _chunk.WriteGzipToAsync(stream, cancellationToken) : stream.WriteAsync(_chunk.Body, cancellationToken).AsTask();
 
     protected override bool TryComputeLength(out long length)
     {
