@@ -74,6 +74,7 @@ public static partial class NodeConfigurationCheck
         }
 
         Check(c.Cluster.MinimumMembers >= 1, $"Cluster.MinimumMembers {c.Cluster.MinimumMembers} must be at least 1.");
+        problems.AddRange(FounderProblems(c.Cluster));
         Check(c.Cluster.StableAfter > TimeSpan.Zero, $"Cluster.StableAfter {c.Cluster.StableAfter} must be positive.");
         Check(c.Cluster.StatefulSet.Seeds >= 1, $"Cluster.StatefulSet.Seeds {c.Cluster.StatefulSet.Seeds} must be at least 1.");
         Check(!string.IsNullOrWhiteSpace(c.Admin.Urls), "Admin.Urls is empty: give the admin API's address, e.g. http://127.0.0.1:9110.");
@@ -165,6 +166,50 @@ public static partial class NodeConfigurationCheck
 
         var pods = cluster.StatefulSet.SeedNodes(cluster.Port);
         return pods.Count > 0 ? pods : [$"{AddressPrefix}{cluster.Hostname}:{cluster.Port}"];
+    }
+
+    /// <summary>
+    /// With MinimumMembers above 1 the first members wait in Joining, and the one with the lowest address (host, then
+    /// port) is the leader that moves them Up. Every node joins the cluster the first seed founded, so if the first seed
+    /// has the lowest address, every node sees the same leader. If not, two nodes can lead at once before their views
+    /// meet: the oldest member then changes after the singletons started, and Akka's singleton manager on the node that
+    /// handed them over never hosts them again, so when the new oldest is lost, no node runs the shard coordinator or
+    /// the tenant registry, and the lost node's tenants stay stopped. Each node checks the seeds and itself.
+    /// </summary>
+    private static IEnumerable<string> FounderProblems(ClusterConfig cluster)
+    {
+        var seeds = SeedNodes(cluster).Select(seed => (Seed: seed, Address: HostAndPort(seed))).ToList();
+        if (cluster.MinimumMembers <= 1 || seeds[0].Address is not { } founder)
+        {
+            yield break;
+        }
+
+        var rule = $"with MinimumMembers {cluster.MinimumMembers} the first seed founds the cluster and must have the lowest address " +
+            "(host, then port) of all nodes, or two nodes can lead its formation at once and a node lost later leave its tenants stopped";
+        foreach (var (seed, address) in seeds.Skip(1))
+        {
+            if (address is { } other && SortsBefore(other, founder))
+            {
+                yield return $"Cluster.SeedNodes: `{seed}` sorts before the first seed `{seeds[0].Seed}`; {rule}. List the lowest address first (a StatefulSet's pod 0 is).";
+            }
+        }
+
+        if (SortsBefore((cluster.Hostname, cluster.Port), founder))
+        {
+            yield return $"Cluster.Hostname and Cluster.Port: this node ({cluster.Hostname}:{cluster.Port}) sorts before the first seed `{seeds[0].Seed}`; {rule}. " +
+                "Make the lowest address the first seed.";
+        }
+    }
+
+    /// <summary>Akka's order of addresses: the host (ordinal), then the port.</summary>
+    private static bool SortsBefore((string Host, int Port) a, (string Host, int Port) b) =>
+        string.CompareOrdinal(a.Host, b.Host) is var byHost && (byHost < 0 || (byHost == 0 && a.Port < b.Port));
+
+    private static (string Host, int Port)? HostAndPort(string seed)
+    {
+        var at = seed.StartsWith(AddressPrefix, StringComparison.Ordinal) ? seed[AddressPrefix.Length..] : null;
+        var colon = at?.LastIndexOf(':') ?? -1;
+        return colon > 0 && int.TryParse(at![(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var port) ? (at[..colon], port) : null;
     }
 
     public static bool IsProvider(string configured, string provider) => string.Equals(configured, provider, StringComparison.OrdinalIgnoreCase);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -131,11 +132,37 @@ public sealed class NodeRig : IAsyncDisposable
             {
                 throw new Xunit.Sdk.XunitException(
                     $"not delivered within {within}: {string.Join(", ", missing.Select(m => $"{m.ClientId} misses {m.Missing}"))}" +
-                    (node is null ? "" : $"; node {(node.HasExited ? "exited" : "running")}, last output:{Environment.NewLine}{node.Tail()}"));
+                    (node is null ? "" : $"; node {(node.HasExited ? "exited" : "running")}, last output:{Environment.NewLine}{node.Tail()}") +
+                    ClusterStories(node));
             }
 
             await Task.Delay(250);
         }
+    }
+
+    /// <summary>Lines that tell how a cluster formed and changed: who led, who was marked or downed, where singletons went.</summary>
+    private static readonly string[] ClusterStory =
+        [" ERR] ", "Leader is", "Marking", "SBR took decision", "ClusterSingletonManager state change", "ShardCoordinator was moved"];
+
+    /// <summary>
+    /// Every node's cluster story, and the last lines of the nodes not watched: in a cluster the node that stalls is
+    /// often not the one watched (the shard coordinator and the tenant registry live on the oldest).
+    /// </summary>
+    private string ClusterStories(NodeProcess? watched)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var (name, process) in _nodes.Where(n => _nodes.Count > 1 || n.Process != watched))
+        {
+            var story = process.Output.Where(l => ClusterStory.Any(marker => l.Contains(marker, StringComparison.Ordinal))).TakeLast(20);
+            text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"--- {name} (pid {process.Id}{(process.HasExited ? ", exited" : "")}), its cluster story:")
+                .AppendJoin(Environment.NewLine, story);
+            if (process != watched && !process.HasExited)
+            {
+                text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"--- {name}, last output:").Append(process.Tail(15));
+            }
+        }
+
+        return text.ToString();
     }
 
     /// <summary>Every event at the intake was published (nothing invented), and how many arrived more than once.</summary>

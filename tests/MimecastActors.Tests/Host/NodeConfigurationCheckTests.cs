@@ -68,6 +68,43 @@ public sealed class NodeConfigurationCheckTests
     }
 
     [Theory]
+    [InlineData("10.0.0.5", 4053, "10.0.0.5:4053,10.0.0.3:4053", 2, "Cluster.SeedNodes: `akka.tcp://mimecast-actors@10.0.0.3:4053` sorts before the first seed")]
+    [InlineData("10.0.0.5", 4054, "10.0.0.5:4054,10.0.0.5:4053", 2, "Cluster.SeedNodes: `akka.tcp://mimecast-actors@10.0.0.5:4053` sorts before the first seed")]
+    [InlineData("10.0.0.2", 4053, "10.0.0.5:4053", 3, "Cluster.Hostname and Cluster.Port: this node (10.0.0.2:4053) sorts before the first seed")]
+    [InlineData("10.0.0.2", 4053, "10.0.0.5:4053,10.0.0.3:4053", 1, null)]
+    [InlineData("10.0.0.7", 4053, "10.0.0.5:4053,10.0.0.6:4053", 2, null)]
+    [InlineData("10.0.0.5", 4053, "10.0.0.5:4053,10.0.0.5:4054", 2, null)]
+    public void With_minimum_members_the_first_seed_must_have_the_lowest_address(string hostname, int port, string seeds, int minimumMembers, string? problem)
+    {
+        var seedSettings = seeds.Split(',').Select((seed, i) => ($"Cluster:SeedNodes:{i}", $"{NodeConfigurationCheck.AddressPrefix}{seed}"));
+        var (_, problems) = NodeConfigurationCheck.Read(Settings(
+            [.. Acme(), ("Cluster:Hostname", hostname), ("Cluster:Port", $"{port}"), ("Cluster:MinimumMembers", $"{minimumMembers}"), .. seedSettings]));
+
+        if (problem is null)
+        {
+            problems.Should().BeEmpty();
+        }
+        else
+        {
+            problems.Should().ContainSingle().Which.Should().StartWith(problem).And.Contain("must have the lowest address");
+        }
+    }
+
+    [Theory]
+    [InlineData("mimecast-actors-0")]
+    [InlineData("mimecast-actors-1")]
+    [InlineData("mimecast-actors-12")]
+    public void Every_pod_of_a_stateful_set_sorts_after_pod_0_the_first_seed(string pod)
+    {
+        var (node, problems) = NodeConfigurationCheck.Read(Settings(
+            [.. Acme(), ("Cluster:Hostname", $"{pod}.mimecast-actors.prod.svc.cluster.local"), ("Cluster:MinimumMembers", "3"),
+             ("Cluster:StatefulSet:Name", "mimecast-actors"), ("Cluster:StatefulSet:Namespace", "prod"), ("Cluster:StatefulSet:Seeds", "11")]));
+
+        problems.Should().BeEmpty();
+        NodeConfigurationCheck.SeedNodes(node.Cluster)[0].Should().Be("akka.tcp://mimecast-actors@mimecast-actors-0.mimecast-actors.prod.svc.cluster.local:4053");
+    }
+
+    [Theory]
     [InlineData("Data Source=node.db;Cache=Shared", "Cache=Shared is not supported")]
     [InlineData("Data Sorce=node.db", "is not a SQLite connection string")]
     public void A_sqlite_connection_string_the_journal_cannot_use_is_a_problem(string connectionString, string problem)
