@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 using Microsoft.Extensions.Configuration;
@@ -209,7 +210,7 @@ public static partial class NodeConfigurationCheck
     {
         var at = seed.StartsWith(AddressPrefix, StringComparison.Ordinal) ? seed[AddressPrefix.Length..] : null;
         var colon = at?.LastIndexOf(':') ?? -1;
-        return colon > 0 && int.TryParse(at![(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture, out var port) ? (at[..colon], port) : null;
+        return colon > 0 && int.TryParse(at![(colon + 1)..], CultureInfo.InvariantCulture, out var port) ? (at[..colon], port) : null;
     }
 
     public static bool IsProvider(string configured, string provider) => string.Equals(configured, provider, StringComparison.OrdinalIgnoreCase);

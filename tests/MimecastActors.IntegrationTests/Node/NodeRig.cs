@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -150,8 +151,8 @@ public sealed class NodeRig : IAsyncDisposable
     /// </summary>
     private string ClusterStories(NodeProcess? watched)
     {
-        var text = new System.Text.StringBuilder();
-        foreach (var (name, process) in _nodes.Where(n => _nodes.Count > 1 || n.Process != watched))
+        var text = new StringBuilder();
+        foreach (var (name, process) in _nodes.Count > 1 ? _nodes : [])
         {
             var story = process.Output.Where(l => ClusterStory.Any(marker => l.Contains(marker, StringComparison.Ordinal))).TakeLast(20);
             text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"--- {name} (pid {process.Id}{(process.HasExited ? ", exited" : "")}), its cluster story:")
