@@ -68,7 +68,6 @@ internal sealed class DeflateFragment : IDisposable
         inflate.CopyTo(destination);
     }
 
-
     public void Dispose() => _compressed.Dispose();
 
     public override string ToString() => $"DeflateFragment({Length} bytes, {CompressedLength} compressed)";
