@@ -25,7 +25,7 @@ public static class MimecastNode
 {
     public const string SystemName = "mimecast-actors";
 
-    /// <summary>Health check tags: `live` (the ActorSystem runs) and `ready` (member Up, journal reachable).</summary>
+    /// <summary>Health check tags: `live` (the ActorSystem runs, the oldest member hosts the singletons) and `ready` (member Up, journal reachable).</summary>
     public const string Live = "live";
 
     public const string Ready = "ready";
@@ -115,6 +115,7 @@ public static class MimecastNode
             .WithCustomSerializer(TenantSerializer.Name, TenantSerializer.BoundTypes, system => new TenantSerializer(system))
             .WithStrictSerialization(true)
             .WithActorSystemLivenessCheck(tags: [Live])
+            .WithHealthCheck("singletons", new SingletonHosting(node.Cluster.SingletonGrace, TimeProvider.System).CheckAsync, HealthStatus.Unhealthy, [Live])
             .WithAkkaClusterReadinessCheck(tags: [Ready]);
         akka.WithNodeJournal(node.Persistence);
         akka.WithTenantSharding(tenant => TenantPuller.Props(tenant, services), node.Sharding.Shards, role: null)

@@ -53,6 +53,12 @@ public sealed class ClusterConfig
     /// <summary>Added key: how long a partition must be stable before the split-brain resolver downs the unreachable side.</summary>
     public TimeSpan StableAfter { get; set; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Added key: how long this node may be the oldest member without hosting the shard coordinator and the tenant
+    /// registry before its liveness check fails, so that a restart moves them to the next oldest.
+    /// </summary>
+    public TimeSpan SingletonGrace { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Added key: on Kubernetes, seeds are the StatefulSet's first pods (used when <see cref="SeedNodes"/> is empty).</summary>
     public StatefulSetConfig StatefulSet { get; set; } = new();
 }

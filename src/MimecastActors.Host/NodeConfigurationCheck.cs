@@ -77,6 +77,7 @@ public static partial class NodeConfigurationCheck
         Check(c.Cluster.MinimumMembers >= 1, $"Cluster.MinimumMembers {c.Cluster.MinimumMembers} must be at least 1.");
         problems.AddRange(FounderProblems(c.Cluster));
         Check(c.Cluster.StableAfter > TimeSpan.Zero, $"Cluster.StableAfter {c.Cluster.StableAfter} must be positive.");
+        Check(c.Cluster.SingletonGrace > TimeSpan.Zero, $"Cluster.SingletonGrace {c.Cluster.SingletonGrace} must be positive.");
         Check(c.Cluster.StatefulSet.Seeds >= 1, $"Cluster.StatefulSet.Seeds {c.Cluster.StatefulSet.Seeds} must be at least 1.");
         Check(!string.IsNullOrWhiteSpace(c.Admin.Urls), "Admin.Urls is empty: give the admin API's address, e.g. http://127.0.0.1:9110.");
         Check(IsProvider(c.Persistence.Provider, PersistenceConfig.Sqlite) || IsProvider(c.Persistence.Provider, PersistenceConfig.PostgreSql),
