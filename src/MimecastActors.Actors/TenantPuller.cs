@@ -272,7 +272,11 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         {
             foreach (var (stream, query) in queries)
             {
-                api.ListAsync(query, CancellationToken.None).PipeTo(Self, success: outcome => new Listed(stream, query.NextPage, sentAt, outcome));
+                // A failure the client did not classify still ends the listing, or the stream would never be listed again.
+                api.ListAsync(query, CancellationToken.None).PipeTo(Self,
+                    success: outcome => new Listed(stream, query.NextPage, sentAt, outcome),
+                    failure: e => new Listed(stream, query.NextPage, sentAt,
+                        new ListingFailed(new MimecastFailure(MimecastFailureKind.Transport, $"Mimecast listing failed: {e.Message}"), RateLimitStatus.Unknown, 1)));
             }
         });
     }

@@ -9,6 +9,8 @@ using System.Xml.Linq;
 
 using Microsoft.Extensions.Logging;
 
+using Polly.Timeout;
+
 namespace MimecastActors.Mimecast;
 
 /// <summary>
@@ -33,7 +35,7 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
             // No Authorization header: the URL is pre-signed, and S3 refuses a request that carries both.
             response = await http.CreateClient(MimecastHttpClients.Blobs).GetAsync(file.Url, HttpCompletionOption.ResponseHeadersRead, cancel);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException || (e is TaskCanceledException or TimeoutException && !cancel.IsCancellationRequested))
+        catch (Exception e) when (e is HttpRequestException or IOException or TimeoutRejectedException || (e is TaskCanceledException or TimeoutException && !cancel.IsCancellationRequested))
         {
             return new FileFailed(file, 0, null, $"batch file {file} got no answer: {e.Message}", IsTransient: true);
         }

@@ -5,6 +5,8 @@ using System.Text.Json;
 
 using Microsoft.Extensions.Logging;
 
+using Polly.Timeout;
+
 namespace MimecastActors.Mimecast;
 
 /// <summary>
@@ -176,7 +178,16 @@ public sealed partial class MimecastApiClient
         using (response)
         {
             var status = (int)response.StatusCode;
-            var body = await response.Content.ReadAsStringAsync(cancel);
+            string body;
+            try
+            {
+                body = await response.Content.ReadAsStringAsync(cancel);
+            }
+            catch (Exception e) when (IsTransport(e, cancel))
+            {
+                throw new MimecastTokenException(new MimecastFailure(MimecastFailureKind.Transport, $"Mimecast token answer was cut: {e.Message}", status));
+            }
+
             if (response.IsSuccessStatusCode)
             {
                 return ParseToken(body, status);
@@ -224,8 +235,9 @@ public sealed partial class MimecastApiClient
             $"Mimecast token endpoint answered {status} without `access_token` and a positive `expires_in`", status));
     }
 
+    // TimeoutRejectedException: the resilience pipeline's own timeout (token and blob clients), not a TimeoutException.
     private static bool IsTransport(Exception e, CancellationToken cancel) =>
-        e is HttpRequestException or IOException || (e is TaskCanceledException or TimeoutException && !cancel.IsCancellationRequested);
+        e is HttpRequestException or IOException or TimeoutRejectedException || (e is TaskCanceledException or TimeoutException && !cancel.IsCancellationRequested);
 
     private static Uri WithTrailingSlash(Uri url) => url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");
 

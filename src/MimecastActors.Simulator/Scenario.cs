@@ -126,6 +126,9 @@ public sealed class MimecastQuirks
     /// </summary>
     public TimeSpan FirstListingDelay { get; set; }
 
+    /// <summary>How long the token endpoint takes to answer (a slow identity provider: a client's timeout must end the wait).</summary>
+    public TimeSpan TokenDelay { get; set; }
+
     /// <summary>The application lacks the SIEM permission: tokens are issued, API calls get 403 `app_forbidden`.</summary>
     public bool Forbidden { get; set; }
 }

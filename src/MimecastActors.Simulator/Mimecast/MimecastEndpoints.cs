@@ -38,6 +38,11 @@ public static class MimecastEndpoints
         var clientId = form["client_id"].ToString();
         if (mimecast.TryGetClient(clientId, out var client))
         {
+            if (client.Quirks.TokenDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(client.Quirks.TokenDelay, mimecast.Time, http.RequestAborted);
+            }
+
             var budget = client.TryTokenRequest(mimecast.Time.GetUtcNow());
             if (!budget.Allowed)
             {

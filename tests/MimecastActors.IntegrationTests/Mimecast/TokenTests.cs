@@ -38,6 +38,24 @@ public sealed class TokenTests
     }
 
     [Fact]
+    public async Task A_token_endpoint_that_does_not_answer_in_time_fails_the_listing_as_a_transport_failure_and_the_next_listing_succeeds()
+    {
+        await using var h = await MimecastHarness.StartAsync(
+            MimecastHarness.Acme(c => c with { Quirks = new MimecastQuirks { TokenDelay = TimeSpan.FromSeconds(10) } }),
+            options: o => (o.RequestTimeout, o.TokenRetries) = (TimeSpan.FromMilliseconds(300), 1));
+        var client = h.Client();
+
+        var outcome = await client.ListAsync(Receipts, CancellationToken.None);
+
+        var failure = outcome.Should().BeOfType<ListingFailed>("the resilience pipeline's timeout is not an exception a caller should see").Subject.Failure;
+        failure.Kind.Should().Be(MimecastFailureKind.Transport);
+        failure.Message.Should().StartWith("Mimecast token request to ").And.Contain("got no answer");
+
+        h.Simulated.Quirks.TokenDelay = TimeSpan.Zero;
+        (await client.ListAsync(Receipts, CancellationToken.None)).Should().BeOfType<PageListed>();
+    }
+
+    [Fact]
     public async Task Concurrent_callers_share_one_token_request()
     {
         await using var h = await MimecastHarness.StartAsync();
