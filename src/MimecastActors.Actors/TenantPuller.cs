@@ -304,6 +304,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
         switch (listed.Outcome)
         {
+            case PageListed when _state.IsPaused:
+                break; // listed before the pause: the cursor has not moved, so the resume lists the page again
             case PageListed { Page.Files.Count: 0 } when PageInProgress(listed.Stream):
                 // The API sometimes answers empty (not caught up) for a page it listed with files a moment ago. Taking
                 // that as the end of the page would forget which files are done, and send them again: list it again.

@@ -261,6 +261,34 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         _sim.Intake.Record(IntakeKey).Stats.Duplicates.Should().Be(0);
     }
 
+    [Fact]
+    public async Task A_page_listed_while_the_tenant_was_paused_is_listed_again_after_the_resume()
+    {
+        var services = await Start(new ClientScenario
+        {
+            ClientId = Tenant,
+            ClientSecret = "s",
+            EventTypes = ["receipt", "process"],
+            BacklogFiles = 3,
+            EventsPerFile = 20,
+            Quirks = new MimecastQuirks { FirstListingDelay = TimeSpan.FromSeconds(2) },
+        });
+        var puller = Sys.ActorOf(TenantPuller.Props(Tenant, services), "acme");
+        var budget = RateLimitPolicy.Default.Calls;
+
+        // The first round's calls are journaled before they go: once they show, they are in flight for 2 s.
+        await AwaitCondition(async () => (await puller.Ask<TenantProtocol.Status>(new TenantProtocol.GetStatus(Tenant), TimeSpan.FromSeconds(3))).CallsLeft < budget, TimeSpan.FromSeconds(10));
+        await puller.Ask<TenantProtocol.Status>(new TenantProtocol.PauseTenant(Tenant, "test"), TimeSpan.FromSeconds(3));
+        await AwaitCondition(() => Task.FromResult(_sim.Mimecast.Client(Tenant).Stats.SiemCalls >= 2), TimeSpan.FromSeconds(10));
+        await Task.Delay(TimeSpan.FromMilliseconds(300)); // the answers reach the paused puller
+        _sim.Intake.Record(IntakeKey).Stats.Unique.Should().Be(0, "a paused tenant reads nothing");
+
+        await puller.Ask<TenantProtocol.Status>(new TenantProtocol.ResumeTenant(Tenant), TimeSpan.FromSeconds(3));
+
+        await AwaitDelivered(within: TimeSpan.FromSeconds(20), puller: puller);
+        _sim.Intake.Record(IntakeKey).Stats.Duplicates.Should().Be(0);
+    }
+
     /// <param name="configured">False: the tenant is not in the node's configuration (it comes from the registry).</param>
     private async Task<PullerServices> Start(ClientScenario client, int pageSize = 100, bool configured = true, SecretBox? secrets = null, RateLimitPolicy? rateLimit = null)
     {
