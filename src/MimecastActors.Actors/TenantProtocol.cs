@@ -64,7 +64,7 @@ public static class TenantProtocol
 
 /// <summary>How a puller paces itself; every figure has a reason in the design.</summary>
 /// <param name="SnapshotEvery">Events between snapshots; older events are deleted once a snapshot is saved.</param>
-/// <param name="TruncatedFileRetries">Reads of a truncated file before its unreadable tail is set aside.</param>
+/// <param name="TruncatedFileRetries">Reads of a file that ends early, or listings of one refused for good, before what is left of it is set aside.</param>
 public sealed record PullerSettings(int SnapshotEvery, int TruncatedFileRetries, TimeSpan MinBackoff, TimeSpan MaxBackoff, ForwarderSettings Forwarder)
 {
     public static readonly PullerSettings Default = new(500, 3, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), ForwarderSettings.Default);

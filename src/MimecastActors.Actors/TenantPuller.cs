@@ -412,12 +412,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
                 break;
             case FileTruncated truncated when track.Truncations + 1 >= _services.Settings.TruncatedFileRetries:
                 // Read again and again it ends early: the unreadable tail is set aside, with its position, and the page goes on.
-                PullerMetrics.LinesRejected.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(done.Stream));
-                var tail = new RejectedRecord(_tenantId, done.Stream, done.File.Identity, truncated.LinesRead + 1, "Truncated", truncated.Reason, truncated.CompressedBytes, "", Now);
-                _services.Rejected.Append(tail);
-                Remember(tail);
-                _log.Warning("Tenant {0}: the tail of {1} ({2}) from line {3} is unreadable after {4} reads and set aside: {5}",
-                    _tenantId, done.File.Identity, done.Stream, truncated.LinesRead + 1, track.Truncations + 1, truncated.Reason);
+                SetAsideRest(done.Stream, new RejectedRecord(
+                    _tenantId, done.Stream, done.File.Identity, truncated.LinesRead + 1, "Truncated", truncated.Reason, truncated.CompressedBytes, "", Now), track.Truncations + 1);
                 delivery.Files[done.File.Identity] = track with { ReadComplete = true, Truncations = track.Truncations + 1 };
                 TryCompleteFile(done.Stream, done.File.Identity, track.NewestUnrecorded);
                 break;
@@ -430,6 +426,20 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
                 _log.Info("Tenant {0}: {1}", _tenantId, expired.Message);
                 delivery.Files[done.File.Identity] = track;
                 delivery.NeedsRelist = true;
+                Self.Tell(Tick.Instance);
+                break;
+            case FileFailed { IsTransient: false } refused when track.Refusals + 1 >= _services.Settings.TruncatedFileRetries:
+                // Refused (404 …) on as many listings of its page: the source no longer holds it, and waiting would stop the stream for good.
+                SetAsideRest(done.Stream, new RejectedRecord(
+                    _tenantId, done.Stream, done.File.Identity, track.OfferedThrough + 1, "Unreadable", refused.Message, 0, "", Now), track.Refusals + 1);
+                delivery.Files[done.File.Identity] = track with { ReadComplete = true, Refusals = track.Refusals + 1 };
+                TryCompleteFile(done.Stream, done.File.Identity, track.NewestUnrecorded);
+                break;
+            case FileFailed { IsTransient: false } refused:
+                // Not a file to read again as it is: list the page again for a fresh URL, as for an expired one.
+                delivery.Files[done.File.Identity] = track with { Refusals = track.Refusals + 1 };
+                delivery.NeedsRelist = true;
+                Backoff(refused.Message);
                 Self.Tell(Tick.Instance);
                 break;
             case FileFailed failed:
@@ -550,6 +560,16 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             _tenantId, aside.Origin.File, aside.Origin.FirstLine, aside.Origin.LastLine, aside.Reason);
     }
 
+    /// <summary>What is left of a file that cannot be read however often it is tried goes where the README says, counted and logged; the page goes on.</summary>
+    private void SetAsideRest(string stream, RejectedRecord rest, int reads)
+    {
+        PullerMetrics.LinesRejected.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(stream));
+        _services.Rejected.Append(rest);
+        Remember(rest);
+        _log.Warning("Tenant {0}: {1} ({2}) from line {3} is unreadable after {4} reads and set aside: {5}",
+            _tenantId, rest.File, stream, rest.Line, reads, $"{rest.Reason}, {rest.Detail}");
+    }
+
     /// <summary>Only an operator can fix this: stop reading, keep every cursor where it is, say why.</summary>
     private void Pause(string reason)
     {
@@ -648,7 +668,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
     /// <param name="OfferedThrough">Lines up to here are in chunks the forwarder took: a new read starts after them.</param>
     /// <param name="NewestUnrecorded">The newest event of acknowledged lines whose journaling waits for the read's result.</param>
-    private sealed record FileTrack(FileAcks Acks, long OfferedThrough, bool ReadComplete, int Truncations, DateTimeOffset? NewestUnrecorded = null)
+    /// <param name="Refusals">Reads refused for good (404 …), each followed by a listing of the page for a fresh URL.</param>
+    private sealed record FileTrack(FileAcks Acks, long OfferedThrough, bool ReadComplete, int Truncations, DateTimeOffset? NewestUnrecorded = null, int Refusals = 0)
     {
         public static FileTrack Start(long linesDone) => new(FileAcks.From(linesDone), linesDone, false, 0);
     }

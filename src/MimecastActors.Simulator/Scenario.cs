@@ -92,6 +92,9 @@ public sealed record BatchFileShape
 
     /// <summary>This line is valid JSON but longer than the intake accepts (250,000 characters).</summary>
     public int? OversizeLine { get; init; }
+
+    /// <summary>The listing names this file but S3 answers 404 NoSuchKey for it, on every listing (deleted at the source).</summary>
+    public bool Missing { get; init; }
 }
 
 /// <summary>

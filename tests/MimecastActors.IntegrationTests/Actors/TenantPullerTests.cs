@@ -262,6 +262,34 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
     }
 
     [Fact]
+    public async Task A_file_the_source_refuses_on_every_listing_is_set_aside_and_the_stream_goes_on()
+    {
+        var services = await Start(
+            new ClientScenario
+            {
+                ClientId = Tenant,
+                ClientSecret = "s",
+                EventTypes = ["receipt"],
+                BacklogFiles = 4,
+                EventsPerFile = 30,
+                Files = [new BatchFileShape { Type = "receipt", Index = 1, Missing = true }],
+            },
+            pageSize: 2);
+
+        var puller = Sys.ActorOf(TenantPuller.Props(Tenant, services), "acme");
+
+        await AwaitDelivered(TimeSpan.FromSeconds(30), puller, lostAtSource: id => id.StartsWith($"{Tenant}:receipt:1:", StringComparison.Ordinal));
+        _sim.Intake.Record(IntakeKey).Stats.Duplicates.Should().Be(0);
+        var status = await puller.Ask<TenantProtocol.Status>(new TenantProtocol.GetStatus(Tenant), TimeSpan.FromSeconds(3));
+        status.PausedBecause.Should().BeNull();
+        status.RecentlyRejected.Should().ContainSingle().Which.Should().Match<TenantProtocol.RejectedLine>(r =>
+            r.Reason == "Unreadable" && r.Line == 1 && r.Detail.Contains("404", StringComparison.Ordinal));
+        var rejected = await File.ReadAllLinesAsync(Path.Combine(_rejectedFolder, $"{Tenant}.rejected.ndjson"));
+        rejected.Should().ContainSingle().Which.Should().Contain("Unreadable");
+        _sim.Mimecast.Client(Tenant).Stats.SiemCalls.Should().BeLessThan(10, "the page is listed again only a few times for the refused file");
+    }
+
+    [Fact]
     public async Task A_page_listed_while_the_tenant_was_paused_is_listed_again_after_the_resume()
     {
         var services = await Start(new ClientScenario
@@ -314,9 +342,15 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
             });
     }
 
-    private async Task AwaitDelivered(TimeSpan? within = null, IActorRef? puller = null)
+    /// <param name="lostAtSource">Identities no puller can deliver (a file the source no longer holds).</param>
+    private async Task AwaitDelivered(TimeSpan? within = null, IActorRef? puller = null, Func<string, bool>? lostAtSource = null)
     {
         var expected = _sim.Mimecast.PublishedIdentities(Tenant);
+        if (lostAtSource is not null)
+        {
+            expected = expected.Where(id => !lostAtSource(id)).ToHashSet(StringComparer.Ordinal);
+        }
+
         try
         {
             await AwaitConditionAsync(
