@@ -22,19 +22,17 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
 {
     private readonly SekoiaIntakeClient _intake;
     private readonly ForwarderSettings _settings;
-    private readonly SemaphoreSlim _nodeGate;
     private readonly Queue<(IActorRef Producer, Offer Offer)> _waiting = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly KeyValuePair<string, object?> _tenantTag;
     private int _inFlight;
     private long _bytesHeld;
 
-    public Forwarder(SekoiaIntakeClient intake, ForwarderSettings settings, SemaphoreSlim nodeGate, string tenant)
+    public Forwarder(SekoiaIntakeClient intake, ForwarderSettings settings, string tenant)
     {
         _tenantTag = PullerMetrics.Tenant(tenant);
         _intake = intake;
         _settings = settings;
-        _nodeGate = nodeGate;
 
         Receive<Offer>(offer =>
         {
@@ -47,8 +45,8 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(SekoiaIntakeClient intake, ForwarderSettings settings, SemaphoreSlim nodeGate, string tenant) =>
-        Akka.Actor.Props.Create(() => new Forwarder(intake, settings, nodeGate, tenant));
+    public static Props Props(SekoiaIntakeClient intake, ForwarderSettings settings, string tenant) =>
+        Akka.Actor.Props.Create(() => new Forwarder(intake, settings, tenant));
 
     private void Admit()
     {
@@ -94,26 +92,9 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
         return offers;
     }
 
-    private void Start(Send job)
-    {
-        var intake = _intake;
-        var gate = _nodeGate;
-        SendThroughGate(intake, gate, job).PipeTo(Self, success: outcome => new Sent(job, outcome), failure: e => new Sent(job, null, e));
-    }
-
-    /// <summary>The node-wide gate bounds concurrent intake requests, whatever the number of tenants.</summary>
-    private static async Task<IntakeOutcome> SendThroughGate(SekoiaIntakeClient intake, SemaphoreSlim gate, Send job)
-    {
-        await gate.WaitAsync();
-        try
-        {
-            return await intake.SendAsync(job.Chunk);
-        }
-        finally
-        {
-            gate.Release();
-        }
-    }
+    // The intake client's own limit bounds the node's concurrent requests, whatever the number of tenants.
+    private void Start(Send job) =>
+        _intake.SendAsync(job.Chunk).PipeTo(Self, success: outcome => new Sent(job, outcome), failure: e => new Sent(job, null, e));
 
     private void Handle(Sent sent)
     {

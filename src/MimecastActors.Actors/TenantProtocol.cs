@@ -73,8 +73,7 @@ public sealed record PullerSettings(int SnapshotEvery, int TruncatedFileRetries,
         TimeSpan.FromTicks((long)Math.Min(MaxBackoff.Ticks, MinBackoff.Ticks * Math.Pow(2, Math.Min(failures - 1, 30))));
 }
 
-/// <summary>What a tenant's puller needs from its node: configuration and the key to its sealed secrets, clients, where to set lines aside, the node-wide gates.</summary>
-/// <param name="IntakeGate">Bounds the intake requests the node runs at once.</param>
+/// <summary>What a tenant's puller needs from its node: configuration and the key to its sealed secrets, clients, where to set lines aside, the node-wide read gate.</summary>
 /// <param name="ReadGate">Bounds the batch files the node reads at once: each holds a chunk being built, so this bounds the memory, whatever the number of tenants and streams.</param>
 public sealed record PullerServices(
     ITenantDirectory Directory,
@@ -83,7 +82,6 @@ public sealed record PullerServices(
     MimecastActors.Mimecast.BatchFileReader Reader,
     MimecastActors.Sekoia.SekoiaIntakeClientFactory Intake,
     IRejectedLineStore Rejected,
-    SemaphoreSlim IntakeGate,
     SemaphoreSlim ReadGate,
     TimeProvider Time,
     PullerSettings Settings);

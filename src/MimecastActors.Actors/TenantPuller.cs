@@ -213,7 +213,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     {
         _api = _services.Mimecast.Create(configuration.Mimecast);
         _intake = _services.Intake.Create(configuration.Settings.IntakeUrl, configuration.IntakeKey);
-        _forwarder = Context.ActorOf(Forwarder.Props(_intake, _services.Settings.Forwarder, _services.IntakeGate, _tenantId), "forwarder");
+        _forwarder = Context.ActorOf(Forwarder.Props(_intake, _services.Settings.Forwarder, _tenantId), "forwarder");
         if (!_hosted)
         {
             _hosted = true;

@@ -63,7 +63,8 @@ public static class MimecastNode
         builder.Services.AddSingleton(tenants);
         // Each node says who it is in its User-Agent, so the API's call log shows where a tenant pulled from.
         builder.Services.AddMimecastApi(o => (o.RetryDelay, o.UserAgent) = (node.Retry.MinBackoff, $"MimecastActors/1.0 (node {node.Cluster.Hostname}:{node.Cluster.Port})"));
-        builder.Services.AddSekoiaIntake(o => (o.RetryDelay, o.MaxRetryDelay) = (node.Retry.MinBackoff, node.Retry.MaxBackoff));
+        builder.Services.AddSekoiaIntake(o => (o.RetryDelay, o.MaxRetryDelay, o.MaxConcurrentRequests) =
+            (node.Retry.MinBackoff, node.Retry.MaxBackoff, node.Forwarding.MaxConcurrentIntakeRequests));
         builder.Services.AddSingleton(sp => new PullerServices(
             tenants,
             secrets,
@@ -71,7 +72,6 @@ public static class MimecastNode
             sp.GetRequiredService<BatchFileReader>(),
             sp.GetRequiredService<SekoiaIntakeClientFactory>(),
             new RejectedLineFiles(node.RejectedLines.Folder),
-            new SemaphoreSlim(node.Forwarding.MaxConcurrentIntakeRequests),
             new SemaphoreSlim(node.Forwarding.MaxConcurrentFileReads),
             TimeProvider.System,
             PullerSettings.Default with

@@ -26,6 +26,12 @@ public sealed class SekoiaIntakeOptions
 
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Requests of every client of this factory (every tenant of a node) in flight at once; the others wait their turn.
+    /// Held for one attempt, not through the backoff after it, so an intake that fails one tenant does not stop the rest.
+    /// </summary>
+    public int MaxConcurrentRequests { get; set; } = 32;
+
     /// <summary>One HTTP attempt, upload of a 9 MiB body included.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
@@ -41,6 +47,7 @@ public sealed class SekoiaIntakeOptions
         { MaxBodyBytes: < 64 } => $"{nameof(MaxBodyBytes)} must be at least 64.",
         { MaxEventsPerChunk: < 1 } => $"{nameof(MaxEventsPerChunk)} must be at least 1.",
         { MaxRetryAttempts: < 0 } => $"{nameof(MaxRetryAttempts)} cannot be negative.",
+        { MaxConcurrentRequests: < 1 } => $"{nameof(MaxConcurrentRequests)} must be at least 1.",
         _ when RetryDelay < TimeSpan.Zero || MaxRetryDelay < RetryDelay => $"{nameof(RetryDelay)} must be between zero and {nameof(MaxRetryDelay)}.",
         _ when AttemptTimeout < TimeSpan.FromMilliseconds(10) || TotalTimeout < AttemptTimeout =>
             $"{nameof(AttemptTimeout)} must be at least 10 ms and at most {nameof(TotalTimeout)}.",

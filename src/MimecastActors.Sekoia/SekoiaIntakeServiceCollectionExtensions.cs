@@ -14,8 +14,9 @@ public static class SekoiaIntakeServiceCollectionExtensions
     /// <summary>
     /// Registers <see cref="SekoiaIntakeClientFactory"/> and the named HttpClient it uses: a pooled
     /// <see cref="SocketsHttpHandler"/> behind a resilience handler (total timeout, then retries with exponential
-    /// backoff, jitter and <c>Retry-After</c> on 5xx, 408, 429, network errors and timeouts, then a per-attempt
-    /// timeout). POST is retried on purpose: a duplicate is acceptable, a lost chunk is not.
+    /// backoff, jitter and <c>Retry-After</c> on 5xx, 408, 429, network errors and timeouts, then a concurrency limit
+    /// shared by every client of the factory, then a per-attempt timeout). POST is retried on purpose: a duplicate is
+    /// acceptable, a lost chunk is not.
     /// </summary>
     public static IServiceCollection AddSekoiaIntake(this IServiceCollection services, Action<SekoiaIntakeOptions>? configure = null)
     {
@@ -59,6 +60,9 @@ public static class SekoiaIntakeServiceCollectionExtensions
                     });
                 }
 
+                // Inside the retries: a request waiting out its backoff holds no place. Outside the attempt timeout:
+                // waiting for a place is not a slow intake. No queue limit: the forwarders bound what waits.
+                pipeline.AddConcurrencyLimiter(o.MaxConcurrentRequests, queueLimit: int.MaxValue);
                 pipeline.AddTimeout(o.AttemptTimeout);
             });
 

@@ -17,7 +17,7 @@ public sealed class ForwarderTests : Akka.TestKit.Xunit2.TestKit
 
     private IActorRef Forwarder(IntakeHarness h, ForwarderSettings? settings = null, string? key = null) =>
         ChildActorOf(MimecastActors.Actors.Forwarder.Props(
-            key is null ? h.Client : h.ClientFor(h.Server.IntakeUrl, key), settings ?? Fast, new SemaphoreSlim(8), "acme"));
+            key is null ? h.Client : h.ClientFor(h.Server.IntakeUrl, key), settings ?? Fast, "acme"));
 
     [Fact]
     public async Task Chunks_are_delivered_and_acknowledged_to_the_parent()

@@ -333,7 +333,7 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
         var directory = new StaticTenantDirectory(configured ? [_configuration] : []);
         return new PullerServices(
             directory, secrets ?? Secrets, _http.GetRequiredService<MimecastClientFactory>(), _http.GetRequiredService<BatchFileReader>(),
-            _http.GetRequiredService<SekoiaIntakeClientFactory>(), new RejectedLineFiles(_rejectedFolder), new SemaphoreSlim(8), new SemaphoreSlim(4), TimeProvider.System,
+            _http.GetRequiredService<SekoiaIntakeClientFactory>(), new RejectedLineFiles(_rejectedFolder), new SemaphoreSlim(4), TimeProvider.System,
             PullerSettings.Default with
             {
                 MinBackoff = TimeSpan.FromMilliseconds(50),

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 
 using MimecastActors.Sekoia;
+using MimecastActors.Simulator;
 using MimecastActors.Simulator.Intake;
 
 namespace MimecastActors.IntegrationTests.Sekoia;
@@ -58,6 +59,37 @@ public sealed class IntakeClientTests
         outcome.Should().BeOfType<IntakeOutcome.Acknowledged>().Which.AcknowledgedCount.Should().Be(10);
         outcome.Attempts.Should().BeGreaterThan(1);
         intake.Record.Stats.Should().Be(new IntakeStats(Requests: 1, Received: 10, Unique: 10, Duplicates: 0, Unidentified: 0, Oversize: 0));
+    }
+
+    [Fact]
+    public async Task Requests_beyond_the_limit_wait_for_a_place_and_a_request_waiting_out_its_backoff_holds_none()
+    {
+        await using var intake = await IntakeHarness.StartAsync(o =>
+        {
+            o.MaxConcurrentRequests = 1;
+            o.MaxRetryAttempts = 30;
+            o.RetryDelay = TimeSpan.FromMilliseconds(400);
+            o.MaxRetryDelay = TimeSpan.FromMilliseconds(400);
+        });
+        await using var failing = await SimulatorServer.StartAsync(new Scenario { IntakeKeys = [IntakeHarness.Key] });
+        failing.Intake.StartOutage(TimeSpan.FromSeconds(3), 503);
+        var retrying = intake.ClientFor(failing.IntakeUrl, IntakeHarness.Key).SendAsync(intake.Chunk(IntakeHarness.Events(3)));
+        await Task.Delay(TimeSpan.FromMilliseconds(200)); // refused at once, it now waits out its backoff
+
+        var watch = Stopwatch.StartNew();
+        var meanwhile = await intake.Client.SendAsync(intake.Chunk(IntakeHarness.Events(3)));
+
+        meanwhile.Should().BeOfType<IntakeOutcome.Acknowledged>();
+        watch.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(1.5), "a request between its attempts holds no place");
+        retrying.IsCompleted.Should().BeFalse("its intake is still out");
+
+        intake.Server.Intake.Latency = TimeSpan.FromMilliseconds(300);
+        watch.Restart();
+        await Task.WhenAll(intake.Client.SendAsync(intake.Chunk(IntakeHarness.Events(2))), intake.Client.SendAsync(intake.Chunk(IntakeHarness.Events(2))));
+        watch.Elapsed.Should().BeGreaterThan(TimeSpan.FromMilliseconds(580), "with one place the two requests go one after the other");
+
+        (await retrying).Should().BeOfType<IntakeOutcome.Acknowledged>("the outage ended within its retries");
+        failing.Intake.Record(IntakeHarness.Key).Stats.Unique.Should().Be(3);
     }
 
     [Fact]
