@@ -20,8 +20,15 @@ public static class AdminApi
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>Tenant bodies are read as the configuration file writes them; an unknown key is a mistake worth naming.</summary>
-    private static readonly JsonSerializerOptions TenantJson = new(JsonSerializerDefaults.Web) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
+    /// <summary>
+    /// Tenant bodies are read as the configuration file writes them; an unknown key, or a null where the configuration
+    /// has a value, is a mistake worth naming (a 400 with the JSON path), not a 500.
+    /// </summary>
+    private static readonly JsonSerializerOptions TenantJson = new(JsonSerializerDefaults.Web)
+    {
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        RespectNullableAnnotations = true,
+    };
 
     public static void MapAdminApi(this WebApplication app, NodeConfiguration node, StaticTenantDirectory files, SecretBox secrets, LogRing logs)
     {

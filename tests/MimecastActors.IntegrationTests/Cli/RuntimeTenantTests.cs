@@ -102,6 +102,12 @@ public sealed class RuntimeTenantTests
         misspelt["Mimecast"]!["ClientSecrte"] = "x";
         await File.WriteAllTextAsync(invalidFile, misspelt.ToJsonString());
         (await Ctl(node, "tenant", "add", "umbrella", "--file", invalidFile)).Error.Should().Contain("ClientSecrte");
+        var nulled = withoutId.DeepClone().AsObject();
+        nulled["Intake"] = null;
+        await File.WriteAllTextAsync(invalidFile, nulled.ToJsonString());
+        var nullRefused = await Ctl(node, "tenant", "add", "umbrella", "--file", invalidFile);
+        nullRefused.ExitCode.Should().Be(1, nullRefused.ToString());
+        nullRefused.Error.Should().Contain("not valid JSON of the configuration file's shape").And.Contain("Intake");
 
         // A full restart: the tenant comes back from the registry's journal and polls again.
         (await node.TerminateAsync(TimeSpan.FromSeconds(30))).Should().Be(0);

@@ -50,6 +50,18 @@ public sealed class NodeConfigurationCheckTests
         NodeConfigurationCheck.ToTenant(node.Tenants.Single()).Settings.Streams.Should().ContainSingle().Which.Key.Should().Be("receipt,url protect");
     }
 
+    [Theory]
+    [InlineData("acme\n")]
+    [InlineData("acme\r\n")]
+    [InlineData("-acme")]
+    [InlineData("")]
+    public void A_tenant_id_with_a_character_outside_the_allowed_set_is_refused(string id)
+    {
+        var tenant = new TenantConfig { Id = id, Mimecast = new MimecastConfig { ClientId = "client", ClientSecret = "secret" }, Intake = new IntakeConfig { IntakeKey = "key" } };
+
+        NodeConfigurationCheck.TenantProblems(tenant).Should().ContainSingle().Which.Should().StartWith($"Id `{id}` must be 1-64 letters");
+    }
+
     [Fact]
     public void Every_problem_is_named_with_its_key_at_once()
     {
