@@ -120,7 +120,6 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
                 break;
 
             case IntakeOutcome.Fatal fatal:
-                _log.Error("Intake refused the chunk of {0}: {1}", job.Parts, fatal.Message);
                 Context.Parent.Tell(new IntakeRefused(job.Parts.First, fatal.Message));
                 Done(job);
                 break;

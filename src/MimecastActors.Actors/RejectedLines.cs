@@ -45,7 +45,4 @@ public sealed class RejectedLineFiles(string folder) : IRejectedLineStore
         var text = Encoding.UTF8.GetString(bytes);
         return text.Length > maxChars ? text[..maxChars] + "…" : text;
     }
-
-    public static RejectedRecord From(string tenant, string stream, RejectedLine rejected, ReadOnlySpan<byte> head, DateTimeOffset at) =>
-        new(tenant, stream, rejected.FileIdentity, rejected.LineNumber, rejected.Reason.ToString(), rejected.Detail, rejected.Length, Head(head), at);
 }

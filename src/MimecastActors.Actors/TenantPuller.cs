@@ -66,7 +66,6 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         Command<EventSetAside>(OnEventSetAside);
         Command<IntakeRefused>(refused => Pause($"the intake refused this tenant: {refused.Reason}"));
         Command<Retrying>(retrying => _lastError = retrying.Reason);
-        Command<Accepted>(_ => { }); // answers to offers whose reader gave up waiting
         Command<TenantRegistryProtocol.Found>(OnFound);
         Command<RegistryUnanswered>(silent =>
         {
@@ -320,6 +319,11 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
                 break; // the stream was replayed while this page was listed
             case PageListed page:
                 _failures = 0;
+                if (page.Page.DuplicatesDropped > 0)
+                {
+                    _log.Info("Tenant {0}: the listing of {1} named {2} file(s) twice; each is read once", _tenantId, listed.Stream, page.Page.DuplicatesDropped);
+                }
+
                 Deliver(listed.Stream, page.Page);
                 break;
             case RateLimited limited:

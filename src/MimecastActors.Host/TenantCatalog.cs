@@ -18,8 +18,6 @@ public enum TenantSource
 /// </summary>
 public sealed class TenantCatalog(StaticTenantDirectory files, IActorRef registry, TimeSpan timeout)
 {
-    public StaticTenantDirectory Files => files;
-
     public async Task<IReadOnlyDictionary<string, TenantSource>> AllAsync()
     {
         var listing = await Ask<TenantRegistryProtocol.Listing>(new TenantRegistryProtocol.ListTenants());

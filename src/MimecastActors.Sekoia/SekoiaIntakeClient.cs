@@ -281,12 +281,13 @@ public sealed partial class SekoiaIntakeClient
     [LoggerMessage(Level = LogLevel.Debug, Message = "The intake at {Url} refused a chunk of {Events} events ({Bytes} bytes) as too large; sending it in two halves")]
     private static partial void LogSplitting(ILogger log, Uri url, int events, int bytes);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Handing {Events} events back to send later after {Attempts} attempts: {Reason}")]
+    // Debug: the outcome goes back to the caller, which decides what it means and says so (the node's forwarder and puller).
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Handing {Events} events back to send later after {Attempts} attempts: {Reason}")]
     private static partial void LogRetryLater(ILogger log, int events, int attempts, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Message}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Message}")]
     private static partial void LogFatal(ILogger log, string message);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{Message}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Message}")]
     private static partial void LogTooLarge(ILogger log, string message);
 }
