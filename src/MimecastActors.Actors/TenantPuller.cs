@@ -136,6 +136,12 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
     public static Props Props(string tenantId, PullerServices services) => Akka.Actor.Props.Create(() => new TenantPuller(tenantId, services));
 
+    /// <summary>
+    /// A failing forwarder takes the tenant down with it: restarted alone it would forget the chunks it holds and the
+    /// readers waiting on it. The tenant's restart recovers from its journal, which re-sends at most those chunks.
+    /// </summary>
+    protected override SupervisorStrategy SupervisorStrategy() => new OneForOneStrategy(_ => Directive.Escalate);
+
     protected override void PostStop()
     {
         if (_hosted)
