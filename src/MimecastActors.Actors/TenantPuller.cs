@@ -40,6 +40,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private string? _lastError;
     private bool _hosted;
     private int _generation;
+    private bool _stopping;
 
     public TenantPuller(string tenantId, PullerServices services)
     {
@@ -76,9 +77,18 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         Command<TenantProtocol.ConfigurationChanged>(_ =>
         {
             _log.Info("Tenant {0}: its configuration changed; it stops to start again on the new one", _tenantId);
+            _stopping = true;
             Context.Parent.Tell(new Passivate(TenantProtocol.HandOff.Instance));
         });
-        Command<TenantProtocol.Start>(_ => { });
+        Command<TenantProtocol.Start>(start =>
+        {
+            if (_stopping)
+            {
+                // The Start that follows a change reaches this incarnation before it stops. Back to the shard, after
+                // the Passivate: it holds it until this incarnation has stopped, then starts the next one with it.
+                Context.Parent.Forward(start);
+            }
+        });
         Command<TenantProtocol.GetStatus>(_ => Sender.Tell(Status()));
         Command<TenantProtocol.PauseTenant>(pause =>
         {

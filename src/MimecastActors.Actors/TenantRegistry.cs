@@ -38,7 +38,7 @@ public sealed class TenantRegistry : ReceivePersistentActor, IWithTimers
             {
                 if (!register.IsNew)
                 {
-                    region.Tell(new TenantProtocol.ConfigurationChanged(register.Tenant.TenantId)); // stops it; Start brings it back on the new configuration
+                    region.Tell(new TenantProtocol.ConfigurationChanged(register.Tenant.TenantId)); // stops it; the Start below brings it back on the new configuration
                 }
 
                 region.Tell(new TenantProtocol.Start(register.Tenant.TenantId));
