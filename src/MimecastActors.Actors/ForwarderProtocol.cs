@@ -1,3 +1,4 @@
+using MimecastActors.Domain;
 using MimecastActors.Sekoia;
 
 namespace MimecastActors.Actors;
@@ -53,9 +54,7 @@ public sealed record ForwarderSettings(int MaxInFlight, TimeSpan MinBackoff, Tim
     /// <summary>Exponential backoff with full jitter between half and all of it, or what the intake asked if longer.</summary>
     public TimeSpan Backoff(int attempt, TimeSpan? retryAfter, Random random)
     {
-        var exponential = MinBackoff.Ticks * Math.Pow(2, Math.Min(attempt - 1, 30));
-        var capped = TimeSpan.FromTicks((long)Math.Min(exponential, MaxBackoff.Ticks));
-        var jittered = capped * (0.5 + (0.5 * random.NextDouble()));
+        var jittered = ExponentialBackoff.Delay(MinBackoff, MaxBackoff, attempt) * (0.5 + (0.5 * random.NextDouble()));
         return retryAfter is { } asked && asked > jittered ? asked : jittered;
     }
 }

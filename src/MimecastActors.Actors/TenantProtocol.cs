@@ -69,8 +69,7 @@ public sealed record PullerSettings(int SnapshotEvery, int TruncatedFileRetries,
 {
     public static readonly PullerSettings Default = new(500, 3, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), ForwarderSettings.Default);
 
-    public TimeSpan Backoff(int failures) =>
-        TimeSpan.FromTicks((long)Math.Min(MaxBackoff.Ticks, MinBackoff.Ticks * Math.Pow(2, Math.Min(failures - 1, 30))));
+    public TimeSpan Backoff(int failures) => ExponentialBackoff.Delay(MinBackoff, MaxBackoff, failures);
 }
 
 /// <summary>What a tenant's puller needs from its node: configuration and the key to its sealed secrets, clients, where to set lines aside, the node-wide read gate.</summary>

@@ -12,7 +12,7 @@ public sealed record ClusterView(string Self, string? Leader, IReadOnlyList<Memb
     {
         var state = cluster.State;
         var unreachable = state.Unreachable.Select(m => m.Address).ToHashSet();
-        var oldest = state.Members.Where(m => m.Status == MemberStatus.Up).Aggregate((Member?)null, (a, m) => a is null || m.IsOlderThan(a) ? m : a);
+        var oldest = SingletonHost.Of(state);
         return new ClusterView(
             cluster.SelfAddress.ToString(),
             state.Leader?.ToString(),

@@ -8,6 +8,13 @@ using MimecastActors.Actors;
 
 namespace MimecastActors.Host;
 
+/// <summary>Where the cluster singletons run (the shard coordinator, the tenant registry): on the oldest Up member.</summary>
+public static class SingletonHost
+{
+    public static Member? Of(ClusterEvent.CurrentClusterState state) =>
+        state.Members.Where(m => m.Status == MemberStatus.Up).Aggregate((Member?)null, (oldest, m) => oldest is null || m.IsOlderThan(oldest) ? m : oldest);
+}
+
 /// <summary>What one look at the singletons found, and what the liveness check answers.</summary>
 public sealed record SingletonVerdict(bool Alive, string Description);
 
@@ -65,8 +72,7 @@ public sealed class SingletonHosting(TimeSpan grace, TimeProvider clock)
     public async Task<HealthCheckResult> CheckAsync(ActorSystem system, ActorRegistry registry, CancellationToken cancellationToken)
     {
         var cluster = Cluster.Get(system);
-        var oldest = cluster.State.Members.Where(m => m.Status == MemberStatus.Up).OrderBy(m => m, Member.AgeOrdering).FirstOrDefault();
-        var isOldest = oldest is not null && oldest.UniqueAddress.Equals(cluster.SelfUniqueAddress);
+        var isOldest = SingletonHost.Of(cluster.State)?.UniqueAddress.Equals(cluster.SelfUniqueAddress) == true;
         var missing = new List<string>();
         if (isOldest)
         {
