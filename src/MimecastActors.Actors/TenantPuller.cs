@@ -32,7 +32,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private IActorRef _forwarder = ActorRefs.Nobody;
     private CancellationTokenSource _reading = new();
     private readonly HashSet<string> _listing = new(StringComparer.Ordinal);
-    private int _failures;
+    private int _listingFailures;
+    private readonly Dictionary<string, int> _readFailures = new(StringComparer.Ordinal);
     private DateTimeOffset _notBefore = DateTimeOffset.MinValue;
     private long _eventsDelivered;
     private long _linesRejected;
@@ -113,7 +114,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             if (_state.IsPaused)
             {
                 _log.Info("Tenant {0} resumed by an operator", _tenantId);
-                _failures = 0;
+                _listingFailures = 0;
+                _readFailures.Clear();
                 _lastError = null;
                 _notBefore = DateTimeOffset.MinValue;
                 Record(new TenantEvents.Resumed(Now));
@@ -334,7 +336,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             case PageListed when !_state.Streams.TryGetValue(listed.Stream, out var current) || current.Cursor != listed.Cursor:
                 break; // the stream was replayed while this page was listed
             case PageListed page:
-                _failures = 0;
+                _listingFailures = 0;
                 if (page.Page.DuplicatesDropped > 0)
                 {
                     _log.Info("Tenant {0}: the listing of {1} named {2} file(s) twice; each is read once", _tenantId, listed.Stream, page.Page.DuplicatesDropped);
@@ -426,7 +428,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         switch (done.Result?.Outcome)
         {
             case FileRead:
-                _failures = 0;
+                _readFailures.Remove(done.Stream);
                 delivery.Files[done.File.Identity] = track with { ReadComplete = true };
                 TryCompleteFile(done.Stream, done.File.Identity, track.NewestUnrecorded);
                 break;
@@ -492,10 +494,17 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         }
     }
 
+    /// <summary>
+    /// A file of this stream could not be read for now: read it again after a backoff of the stream's own, which
+    /// neither delays the other streams' listings nor is reset by their successes.
+    /// </summary>
     private void ReadAgainLater(string stream, string reason)
     {
-        Backoff(reason);
-        Timers.StartSingleTimer(("read", stream), new ReadAgain(stream), _notBefore - Now);
+        var failures = _readFailures[stream] = _readFailures.GetValueOrDefault(stream) + 1;
+        var wait = _services.Settings.Backoff(failures);
+        _lastError = reason;
+        _log.Warning("Tenant {0}: {1}; reading again in {2}", _tenantId, reason, wait);
+        Timers.StartSingleTimer(("read", stream), new ReadAgain(stream), wait);
     }
 
     private void OnDelivered(Delivered delivered)
@@ -607,11 +616,12 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         Record(new TenantEvents.Paused(reason, Now));
     }
 
+    /// <summary>The next listing of any stream waits: a listing failed, or a page must be listed again.</summary>
     private void Backoff(string reason)
     {
-        _failures++;
+        _listingFailures++;
         _lastError = reason;
-        var wait = _services.Settings.Backoff(_failures);
+        var wait = _services.Settings.Backoff(_listingFailures);
         _notBefore = Now + wait;
         _log.Warning("Tenant {0}: {1}; trying again in {2}", _tenantId, reason, wait);
     }
