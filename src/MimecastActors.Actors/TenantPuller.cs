@@ -34,6 +34,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private readonly HashSet<string> _listing = new(StringComparer.Ordinal);
     private int _listingFailures;
     private readonly Dictionary<string, int> _readFailures = new(StringComparer.Ordinal);
+    private readonly Dictionary<ChunkOrigin, int> _setAsideUndelivered = [];
     private DateTimeOffset _notBefore = DateTimeOffset.MinValue;
     private long _eventsDelivered;
     private long _linesRejected;
@@ -510,8 +511,10 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private void OnDelivered(Delivered delivered)
     {
         var origin = delivered.Origin;
-        _eventsDelivered += delivered.Events;
-        PullerMetrics.Forwarded(_tenantId, origin.Stream, delivered.Events, origin.NewestEventAt);
+        // The chunk is done, events set aside included (its lines are checkpointed below); only the others reached the intake.
+        var forwarded = delivered.Events - (_setAsideUndelivered.Remove(origin, out var setAside) ? setAside : 0);
+        _eventsDelivered += forwarded;
+        PullerMetrics.Forwarded(_tenantId, origin.Stream, forwarded, origin.NewestEventAt);
         if (!_deliveries.TryGetValue(origin.Stream, out var delivery) || !delivery.Files.TryGetValue(origin.File, out var track))
         {
             return;
@@ -580,6 +583,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
     private void OnEventSetAside(EventSetAside aside)
     {
+        _setAsideUndelivered[aside.Origin] = _setAsideUndelivered.GetValueOrDefault(aside.Origin) + 1; // its chunk's Delivered follows
         PullerMetrics.LinesRejected.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(aside.Origin.Stream));
         var record = new RejectedRecord(_tenantId, aside.Origin.Stream, aside.Origin.File, 0, "IntakeTooLarge", aside.Reason,
             aside.Event.Length, RejectedLineFiles.Head(aside.Event), Now);

@@ -290,6 +290,24 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
     }
 
     [Fact]
+    public async Task Events_the_intake_refuses_as_too_large_are_set_aside_not_counted_as_forwarded_and_the_stream_goes_on()
+    {
+        var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "s", EventTypes = ["receipt"], BacklogFiles = 2, EventsPerFile = 3 });
+        _sim.Intake.MaxBodyBytes = 200; // less than any one event
+        var puller = Sys.ActorOf(TenantPuller.Props(Tenant, services), "acme");
+
+        await AwaitCondition(
+            async () => (await puller.Ask<TenantProtocol.Status>(new TenantProtocol.GetStatus(Tenant), TimeSpan.FromSeconds(3))).Streams is [{ CaughtUp: true }],
+            TimeSpan.FromSeconds(30));
+
+        var status = await puller.Ask<TenantProtocol.Status>(new TenantProtocol.GetStatus(Tenant), TimeSpan.FromSeconds(3));
+        status.LinesRejected.Should().Be(6);
+        status.RecentlyRejected.Should().OnlyContain(r => r.Reason == "IntakeTooLarge");
+        status.EventsDelivered.Should().Be(0, "none reached the intake");
+        _sim.Intake.Record(IntakeKey).Stats.Unique.Should().Be(0);
+    }
+
+    [Fact]
     public async Task A_page_listed_while_the_tenant_was_paused_is_listed_again_after_the_resume()
     {
         var services = await Start(new ClientScenario
