@@ -37,7 +37,7 @@ public sealed record SingletonWatch(DateTimeOffset? MissingSince)
     {
         if (!oldest)
         {
-            return (Start, new SingletonVerdict(true, "another member is the oldest and hosts the singletons"));
+            return (Start, new SingletonVerdict(true, "another member is the oldest: the singletons run there"));
         }
 
         if (missing.Count == 0)
@@ -47,11 +47,12 @@ public sealed record SingletonWatch(DateTimeOffset? MissingSince)
 
         var since = MissingSince ?? now;
         var what = string.Join(" and ", missing);
+        var them = missing.Count == 1 ? "it" : "them";
         var waited = now - since;
         return waited < grace
             ? (new SingletonWatch(since), new SingletonVerdict(true, $"this node is the oldest member and does not host the {what} yet ({waited:hh\\:mm\\:ss} of the {grace:hh\\:mm\\:ss} allowed for a hand-over)"))
             : (new SingletonWatch(since), new SingletonVerdict(false,
-                $"this node has been the oldest member for {waited:hh\\:mm\\:ss} without hosting the {what}: its singleton manager will not start it; restarting the node moves it to the next oldest"));
+                $"this node has been the oldest member for {waited:hh\\:mm\\:ss} without hosting the {what}: its singleton manager will not start {them}; restarting the node moves {them} to the next oldest"));
     }
 }
 
@@ -69,7 +70,7 @@ public sealed class SingletonHosting(TimeSpan grace, TimeProvider clock)
     private readonly Lock gate = new();
     private SingletonWatch watch = SingletonWatch.Start;
 
-    public async Task<HealthCheckResult> CheckAsync(ActorSystem system, ActorRegistry registry, CancellationToken cancellationToken)
+    public async Task<HealthCheckResult> CheckAsync(ActorSystem system, ActorRegistry _, CancellationToken cancellationToken)
     {
         var cluster = Cluster.Get(system);
         var isOldest = SingletonHost.Of(cluster.State)?.UniqueAddress.Equals(cluster.SelfUniqueAddress) == true;

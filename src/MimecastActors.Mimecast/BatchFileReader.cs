@@ -9,8 +9,6 @@ using System.Xml.Linq;
 
 using Microsoft.Extensions.Logging;
 
-using Polly.Timeout;
-
 namespace MimecastActors.Mimecast;
 
 /// <summary>
@@ -35,7 +33,7 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
             // No Authorization header: the URL is pre-signed, and S3 refuses a request that carries both.
             response = await http.CreateClient(MimecastHttpClients.Blobs).GetAsync(file.Url, HttpCompletionOption.ResponseHeadersRead, cancel);
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or TimeoutRejectedException || (e is TaskCanceledException or TimeoutException && !cancel.IsCancellationRequested))
+        catch (Exception e) when (MimecastApiClient.IsTransport(e, cancel))
         {
             return new FileFailed(file, 0, null, $"batch file {file} got no answer: {e.Message}", IsTransient: true);
         }
@@ -49,7 +47,7 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
                 return response.StatusCode switch
                 {
                     HttpStatusCode.Forbidden => new FileExpired(file, $"batch file {file} is no longer served (403 {message}); re-list the page for a fresh URL"),
-                    _ => new FileFailed(file, 0, status, $"batch file {file} answered {status} ({message})", IsTransient: status >= 500),
+                    _ => new FileFailed(file, 0, status, $"batch file {file} answered {status} ({message})", IsTransient: status is >= 500 or 408 or 429),
                 };
             }
 

@@ -236,7 +236,7 @@ public sealed partial class MimecastApiClient
     }
 
     // TimeoutRejectedException: the resilience pipeline's own timeout (token and blob clients), not a TimeoutException.
-    private static bool IsTransport(Exception e, CancellationToken cancel) =>
+    internal static bool IsTransport(Exception e, CancellationToken cancel) =>
         e is HttpRequestException or IOException or TimeoutRejectedException || (e is TaskCanceledException or TimeoutException && !cancel.IsCancellationRequested);
 
     private static Uri WithTrailingSlash(Uri url) => url.AbsoluteUri.EndsWith('/') ? url : new Uri(url.AbsoluteUri + "/");

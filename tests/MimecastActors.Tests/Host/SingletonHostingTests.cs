@@ -50,7 +50,7 @@ public sealed class SingletonWatchTests
         var (_, after) = second.Observe(oldest: true, ["shard coordinator", "tenant registry"], T0 + Grace, Grace);
         after.Alive.Should().BeFalse();
         after.Description.Should().Be("this node has been the oldest member for 00:01:00 without hosting the shard coordinator and tenant registry: " +
-            "its singleton manager will not start it; restarting the node moves it to the next oldest");
+            "its singleton manager will not start them; restarting the node moves them to the next oldest");
     }
 
     [Fact]
