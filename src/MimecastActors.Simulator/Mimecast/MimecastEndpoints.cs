@@ -238,7 +238,7 @@ public static class MimecastEndpoints
         if (client is null || !client.Schedules.TryGetValue(type, out var schedule) ||
             !file.EndsWith(".json.gz", StringComparison.Ordinal) || !int.TryParse(file[..^".json.gz".Length], out var index) ||
             index >= schedule.PublishedCount(mimecast.Time.GetUtcNow()) ||
-            client.Scenario.Files.Any(f => f.Missing && f.Type == type && f.Index == index))
+            schedule.Shape(index).Missing)
         {
             await S3Error(http, 404, "NoSuchKey", "The specified key does not exist.");
             return;
