@@ -25,7 +25,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private readonly string _tenantId;
     private readonly PullerServices _services;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<string, PageDelivery> _deliveries = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Delivering> _deliveries = new(StringComparer.Ordinal);
     private TenantState _state = TenantState.Empty;
     private MimecastApiClient? _api;
     private SekoiaIntakeClient? _intake;
@@ -33,7 +33,6 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private CancellationTokenSource _reading = new();
     private readonly HashSet<string> _listing = new(StringComparer.Ordinal);
     private int _listingFailures;
-    private readonly Dictionary<string, int> _readFailures = new(StringComparer.Ordinal);
     private readonly Dictionary<ChunkOrigin, int> _setAsideUndelivered = [];
     private DateTimeOffset _notBefore = DateTimeOffset.MinValue;
     private long _eventsDelivered;
@@ -116,7 +115,6 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             {
                 _log.Info("Tenant {0} resumed by an operator", _tenantId);
                 _listingFailures = 0;
-                _readFailures.Clear();
                 _lastError = null;
                 _notBefore = DateTimeOffset.MinValue;
                 Record(new TenantEvents.Resumed(Now));
@@ -265,8 +263,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        var delivering = _deliveries.Where(d => !d.Value.NeedsRelist).Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
-        var relisting = _deliveries.Where(d => d.Value.NeedsRelist).Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
+        var delivering = _deliveries.Where(d => !d.Value.Delivery.NeedsRelist).Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
+        var relisting = _deliveries.Where(d => d.Value.Delivery.NeedsRelist).Select(d => d.Key).ToHashSet(StringComparer.Ordinal);
         var (streams, then) = PullScheduler.DecideRound(_state, Now, delivering, relisting);
         if (streams.Count == 0)
         {
@@ -329,7 +327,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
                 // that as the end of the page would forget which files are done, and send them again: list it again.
                 if (_deliveries.TryGetValue(listed.Stream, out var interrupted))
                 {
-                    interrupted.NeedsRelist = true;
+                    _deliveries[listed.Stream] = interrupted with { Delivery = interrupted.Delivery.MustRelist() };
                 }
 
                 Backoff($"listing {listed.Stream} again: the API answered an empty page for a page in progress");
@@ -371,142 +369,49 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        if (!_deliveries.TryGetValue(stream, out var delivery))
-        {
-            _deliveries[stream] = delivery = new PageDelivery(++_generation);
-        }
-
-        delivery.Page = page;
-        delivery.NeedsRelist = false;
+        var files = page.Files.Select(f => f.Identity);
+        _deliveries[stream] = _deliveries.TryGetValue(stream, out var relisted)
+            ? relisted with { Delivery = relisted.Delivery.Relisted(files, page.NextPage, page.IsCaughtUp), Page = page }
+            : new Delivering(PageDelivery.Begin(stream, files, page.NextPage, page.IsCaughtUp), page, ++_generation);
         ReadNext(stream);
     }
 
     private void ReadNext(string stream)
     {
-        if (!_deliveries.TryGetValue(stream, out var delivery) || delivery.Reading is not null || delivery.NeedsRelist || _state.IsPaused)
+        if (_deliveries.TryGetValue(stream, out var delivering) && !_state.IsPaused)
         {
-            return;
+            Carry(stream, delivering, delivering.Delivery.ReadNext(_state.Streams[stream].Page, Now));
         }
-
-        var progress = _state.Streams[stream].Page;
-        var next = delivery.Page.Files.FirstOrDefault(f => !progress.IsDone(f.Identity) && delivery.Files.GetValueOrDefault(f.Identity)?.ReadComplete != true);
-        if (next is null)
-        {
-            TryCompletePage(stream);
-            return;
-        }
-
-        if (!delivery.Files.TryGetValue(next.Identity, out var track))
-        {
-            delivery.Files[next.Identity] = track = FileTrack.Start(progress.LinesAcknowledged(next.Identity));
-        }
-
-        delivery.Reading = next.Identity;
-        FileForwarding.RunAsync(_tenantId, stream, next, track.OfferedThrough, _services.Reader, _intake!, _forwarder, _services.Rejected, _services.ReadGate, _services.Time, _reading.Token)
-            .PipeTo(Self, success: result => new FileDone(stream, next, delivery.Generation, result), failure: e => new FileDone(stream, next, delivery.Generation, null, e));
     }
 
     private void OnFileDone(FileDone done)
     {
-        if (!_deliveries.TryGetValue(done.Stream, out var delivery) || delivery.Generation != done.Generation
-            || !delivery.Files.TryGetValue(done.File.Identity, out var track))
+        if (!_deliveries.TryGetValue(done.Stream, out var delivering) || delivering.Generation != done.Generation)
         {
             return; // the tenant paused, or the stream was replayed, meanwhile
         }
 
-        delivery.Reading = null;
-        if (done.Result is { } result)
+        foreach (var rejected in done.Result?.SetAside ?? [])
         {
-            track = track with { OfferedThrough = result.OfferedThrough };
-            foreach (var rejected in result.SetAside)
-            {
-                Remember(rejected);
-                PullerMetrics.LinesRejected.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(rejected.Stream));
-                _log.Warning("Tenant {0}: line {1} of {2} ({3}) set aside, {4}: {5}", _tenantId, rejected.Line, rejected.File, rejected.Stream, rejected.Reason, rejected.Detail);
-            }
+            Remember(rejected);
+            PullerMetrics.LinesRejected.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(rejected.Stream));
+            _log.Warning("Tenant {0}: line {1} of {2} ({3}) set aside, {4}: {5}", _tenantId, rejected.Line, rejected.File, rejected.Stream, rejected.Reason, rejected.Detail);
         }
 
-        switch (done.Result?.Outcome)
-        {
-            case FileRead:
-                _readFailures.Remove(done.Stream);
-                delivery.Files[done.File.Identity] = track with { ReadComplete = true };
-                TryCompleteFile(done.Stream, done.File.Identity, track.NewestUnrecorded);
-                break;
-            case FileTruncated truncated when track.Truncations + 1 >= _services.Settings.TruncatedFileRetries:
-                // Read again and again it ends early: the unreadable tail is set aside, with its position, and the page goes on.
-                SetAsideRest(done.Stream, new RejectedRecord(
-                    _tenantId, done.Stream, done.File.Identity, truncated.LinesRead + 1, "Truncated", truncated.Reason, truncated.CompressedBytes, "", Now), track.Truncations + 1);
-                delivery.Files[done.File.Identity] = track with { ReadComplete = true, Truncations = track.Truncations + 1 };
-                TryCompleteFile(done.Stream, done.File.Identity, track.NewestUnrecorded);
-                break;
-            case FileTruncated truncated:
-                delivery.Files[done.File.Identity] = track with { Truncations = track.Truncations + 1 };
-                ReadAgainLater(done.Stream, truncated.Reason);
-                break;
-            case FileExpired expired:
-                // Never skip a file: list the same page again (same cursor) for fresh URLs.
-                _log.Info("Tenant {0}: {1}", _tenantId, expired.Message);
-                delivery.Files[done.File.Identity] = track;
-                delivery.NeedsRelist = true;
-                Self.Tell(Tick.Instance);
-                break;
-            case FileFailed { IsTransient: false } refused when track.Refusals + 1 >= _services.Settings.TruncatedFileRetries:
-                // Refused (404 …) on as many listings of its page: the source no longer holds it, and waiting would stop the stream for good.
-                SetAsideRest(done.Stream, new RejectedRecord(
-                    _tenantId, done.Stream, done.File.Identity, track.OfferedThrough + 1, "Unreadable", refused.Message, 0, "", Now), track.Refusals + 1);
-                delivery.Files[done.File.Identity] = track with { ReadComplete = true, Refusals = track.Refusals + 1 };
-                TryCompleteFile(done.Stream, done.File.Identity, track.NewestUnrecorded);
-                break;
-            case FileFailed { IsTransient: false } refused:
-                // Not a file to read again as it is: list the page again for a fresh URL, as for an expired one.
-                delivery.Files[done.File.Identity] = track with { Refusals = track.Refusals + 1 };
-                delivery.NeedsRelist = true;
-                Backoff(refused.Message);
-                Self.Tell(Tick.Instance);
-                break;
-            case FileFailed failed:
-                delivery.Files[done.File.Identity] = track;
-                ReadAgainLater(done.Stream, failed.Message);
-                break;
-            default:
-                if (done.Error is not (null or OperationCanceledException))
-                {
-                    ReadAgainLater(done.Stream, $"reading {done.File}: {done.Error.Message}");
-                }
-
-                break;
-        }
-
-        if (!delivery.Files[done.File.Identity].ReadComplete)
-        {
-            RecordProgress(done.Stream, done.File.Identity); // the file stays unfinished: what was acknowledged is journaled now
-        }
+        Carry(done.Stream, delivering, delivering.Delivery.ReadEnded(
+            done.File.Identity, done.Result?.OfferedThrough, EndOf(done), _services.Settings.TruncatedFileRetries, _state.Streams[done.Stream].Page, Now));
     }
 
-    /// <summary>Journals the acknowledged lines of a file that stays unfinished, if an acknowledgement left them for the read's result to say.</summary>
-    private void RecordProgress(string stream, string file)
+    private static ReadEnd EndOf(FileDone done) => done.Result?.Outcome switch
     {
-        var track = _deliveries[stream].Files[file];
-        if (track.Acks.Through > _state.Streams[stream].Page.LinesAcknowledged(file))
-        {
-            _deliveries[stream].Files[file] = track with { NewestUnrecorded = null };
-            Record(new TenantEvents.FileProgressed(stream, file, track.Acks.Through, track.NewestUnrecorded, Now));
-        }
-    }
-
-    /// <summary>
-    /// A file of this stream could not be read for now: read it again after a backoff of the stream's own, which
-    /// neither delays the other streams' listings nor is reset by their successes.
-    /// </summary>
-    private void ReadAgainLater(string stream, string reason)
-    {
-        var failures = _readFailures[stream] = _readFailures.GetValueOrDefault(stream) + 1;
-        var wait = _services.Settings.Backoff(failures);
-        _lastError = reason;
-        _log.Warning("Tenant {0}: {1}; reading again in {2}", _tenantId, reason, wait);
-        Timers.StartSingleTimer(("read", stream), new ReadAgain(stream), wait);
-    }
+        FileRead => new ReadEnd.Whole(),
+        FileTruncated truncated => new ReadEnd.Truncated(truncated.LinesRead, truncated.Reason, truncated.CompressedBytes),
+        FileExpired expired => new ReadEnd.Expired(expired.Message),
+        FileFailed { IsTransient: false } refused => new ReadEnd.Refused(refused.Message),
+        FileFailed failed => new ReadEnd.Failed(failed.Message),
+        _ when done.Error is not (null or OperationCanceledException) => new ReadEnd.Failed($"reading {done.File}: {done.Error.Message}"),
+        _ => new ReadEnd.Cancelled(),
+    };
 
     private void OnDelivered(Delivered delivered)
     {
@@ -515,70 +420,59 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         var forwarded = delivered.Events - (_setAsideUndelivered.Remove(origin, out var setAside) ? setAside : 0);
         _eventsDelivered += forwarded;
         PullerMetrics.Forwarded(_tenantId, origin.Stream, forwarded, origin.NewestEventAt);
-        if (!_deliveries.TryGetValue(origin.Stream, out var delivery) || !delivery.Files.TryGetValue(origin.File, out var track))
+        if (_deliveries.TryGetValue(origin.Stream, out var delivering))
         {
-            return;
-        }
-
-        var acks = track.Acks.Ack(origin.FirstLine, origin.LastLine);
-        delivery.Files[origin.File] = track with { Acks = acks };
-
-        // The acknowledgement that completes a file is journaled once, as the completion: most files fit in one chunk,
-        // and a progress event right before it would double the journal's writes for nothing. The last chunk of a
-        // read can be acknowledged before the read's result arrives: that result completes the file or journals this.
-        if (TryCompleteFile(origin.Stream, origin.File, origin.NewestEventAt) || acks.Through <= track.Acks.Through)
-        {
-            return;
-        }
-
-        if (origin.EndsRead && !track.ReadComplete && delivery.Reading == origin.File)
-        {
-            delivery.Files[origin.File] = track with { Acks = acks, NewestUnrecorded = origin.NewestEventAt ?? track.NewestUnrecorded };
-            return;
-        }
-
-        Record(new TenantEvents.FileProgressed(origin.Stream, origin.File, acks.Through, origin.NewestEventAt, Now));
-    }
-
-    /// <summary>A file is done when it was read to its end and every chunk offered from it is acknowledged.</summary>
-    /// <param name="newestEventAt">The newest event of the chunk whose acknowledgement completes the file, if that is what happened.</param>
-    /// <returns>Whether the file's completion was recorded now.</returns>
-    private bool TryCompleteFile(string stream, string file, DateTimeOffset? newestEventAt = null)
-    {
-        var delivery = _deliveries[stream];
-        var track = delivery.Files[file];
-        if (!track.ReadComplete || track.Acks.Through < track.OfferedThrough || _state.Streams[stream].Page.IsDone(file))
-        {
-            return false;
-        }
-
-        if (delivery.Reading is null && _state.Streams[stream].Page.IsLastToFinish(delivery.Page.Files.Select(f => f.Identity), file))
-        {
-            // The page's last file: one event says both, as most pages hold one file or few.
-            CompletePage(stream, delivery, newestEventAt);
-            return true;
-        }
-
-        Record(new TenantEvents.FileCompleted(stream, file, newestEventAt, Now));
-        ReadNext(stream);
-        return true;
-    }
-
-    private void TryCompletePage(string stream)
-    {
-        var delivery = _deliveries[stream];
-        var progress = _state.Streams[stream].Page;
-        if (delivery.Reading is null && delivery.Page.Files.All(f => progress.IsDone(f.Identity)))
-        {
-            CompletePage(stream, delivery, newestEventAt: null);
+            Carry(origin.Stream, delivering, delivering.Delivery.Acknowledged(
+                origin.File, origin.FirstLine, origin.LastLine, origin.NewestEventAt, origin.EndsRead, _state.Streams[origin.Stream].Page, Now));
         }
     }
 
-    private void CompletePage(string stream, PageDelivery delivery, DateTimeOffset? newestEventAt)
+    /// <summary>Carries out what the page's delivery decided, in order: it does the I/O, the decision was made in the domain.</summary>
+    private void Carry(string stream, Delivering delivering, DeliveryDecision decision)
     {
-        _deliveries.Remove(stream);
-        Record(new TenantEvents.PageCompleted(stream, delivery.Page.NextPage, delivery.Page.IsCaughtUp, Now, newestEventAt));
-        Self.Tell(Tick.Instance);
+        if (decision.Delivery is { } next)
+        {
+            _deliveries[stream] = delivering with { Delivery = next };
+        }
+        else
+        {
+            _deliveries.Remove(stream);
+            Self.Tell(Tick.Instance); // the page is complete: the stream may list its next one
+        }
+
+        foreach (var step in decision.Steps)
+        {
+            switch (step)
+            {
+                case DeliveryStep.Record record:
+                    Record(record.Event);
+                    break;
+                case DeliveryStep.Read read:
+                    var file = delivering.Page.Files.First(f => f.Identity == read.File);
+                    var generation = delivering.Generation;
+                    FileForwarding.RunAsync(_tenantId, stream, file, read.Skip, _services.Reader, _intake!, _forwarder, _services.Rejected, _services.ReadGate, _services.Time, _reading.Token)
+                        .PipeTo(Self, success: result => new FileDone(stream, file, generation, result), failure: e => new FileDone(stream, file, generation, null, e));
+                    break;
+                case DeliveryStep.ReadAgainLater again:
+                    // The stream's own backoff: it neither delays the other streams' listings nor is reset by their successes.
+                    var wait = _services.Settings.Backoff(again.Failures);
+                    _lastError = again.Reason;
+                    _log.Warning("Tenant {0}: {1}; reading again in {2}", _tenantId, again.Reason, wait);
+                    Timers.StartSingleTimer(("read", stream), new ReadAgain(stream), wait);
+                    break;
+                case DeliveryStep.ListAgain { Backoff: true } list:
+                    Backoff(list.Reason);
+                    Self.Tell(Tick.Instance);
+                    break;
+                case DeliveryStep.ListAgain list:
+                    _log.Info("Tenant {0}: {1}", _tenantId, list.Reason);
+                    Self.Tell(Tick.Instance);
+                    break;
+                case DeliveryStep.SetAsideRest rest:
+                    SetAsideRest(stream, rest);
+                    break;
+            }
+        }
     }
 
     private void OnEventSetAside(EventSetAside aside)
@@ -594,13 +488,14 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>What is left of a file that cannot be read however often it is tried goes where the README says, counted and logged; the page goes on.</summary>
-    private void SetAsideRest(string stream, RejectedRecord rest, int reads)
+    private void SetAsideRest(string stream, DeliveryStep.SetAsideRest rest)
     {
+        var record = new RejectedRecord(_tenantId, stream, rest.File, rest.Line, rest.Reason, rest.Detail, rest.CompressedBytes, "", Now);
         PullerMetrics.LinesRejected.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(stream));
-        _services.Rejected.Append(rest);
-        Remember(rest);
+        _services.Rejected.Append(record);
+        Remember(record);
         _log.Warning("Tenant {0}: {1} ({2}) from line {3} is unreadable after {4} reads and set aside: {5}",
-            _tenantId, rest.File, stream, rest.Line, reads, $"{rest.Reason}, {rest.Detail}");
+            _tenantId, rest.File, stream, rest.Line, rest.Reads, $"{rest.Reason}, {rest.Detail}");
     }
 
     /// <summary>Only an operator can fix this: stop reading, keep every cursor where it is, say why.</summary>
@@ -684,27 +579,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
     private sealed record FileDone(string Stream, BatchFileRef File, int Generation, FileForwarded? Result, Exception? Error = null);
 
-    /// <summary>In memory only: the page a stream is delivering, and how far each of its files got.</summary>
+    /// <summary>A page a stream is delivering: the domain's account of it, and the listing's file URLs to read.</summary>
     /// <param name="Generation">Tells a read of this delivery from one of an older delivery of the same stream (before a replay).</param>
-    private sealed class PageDelivery(int generation)
-    {
-        public int Generation { get; } = generation;
-
-        public BatchPage Page { get; set; } = null!;
-
-        public Dictionary<string, FileTrack> Files { get; } = new(StringComparer.Ordinal);
-
-        public string? Reading { get; set; }
-
-        /// <summary>A URL expired: the page must be listed again (same cursor) before reading on.</summary>
-        public bool NeedsRelist { get; set; }
-    }
-
-    /// <param name="OfferedThrough">Lines up to here are in chunks the forwarder took: a new read starts after them.</param>
-    /// <param name="NewestUnrecorded">The newest event of acknowledged lines whose journaling waits for the read's result.</param>
-    /// <param name="Refusals">Reads refused for good (404 …), each followed by a listing of the page for a fresh URL.</param>
-    private sealed record FileTrack(FileAcks Acks, long OfferedThrough, bool ReadComplete, int Truncations, DateTimeOffset? NewestUnrecorded = null, int Refusals = 0)
-    {
-        public static FileTrack Start(long linesDone) => new(FileAcks.From(linesDone), linesDone, false, 0);
-    }
+    private sealed record Delivering(PageDelivery Delivery, BatchPage Page, int Generation);
 }

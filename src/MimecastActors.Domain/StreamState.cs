@@ -38,6 +38,9 @@ public sealed record PageProgress(ImmutableHashSet<string> FilesDone, ImmutableD
 
     public bool IsDone(string file) => FilesDone.Contains(file);
 
+    /// <summary>The progress once <paramref name="file"/> is done: whole, so its lines need no count.</summary>
+    public PageProgress Complete(string file) => new(FilesDone.Add(file), LinesDone.Remove(file));
+
     /// <summary>Whether <paramref name="file"/> is the last of the page's files still to finish: its completion completes the page.</summary>
     public bool IsLastToFinish(IEnumerable<string> pageFiles, string file) =>
         !IsDone(file) && pageFiles.All(f => f == file || IsDone(f));

@@ -33,7 +33,7 @@ public sealed record TenantState(
         }),
         TenantEvents.FileCompleted f => Update(f.Stream, s => s with
         {
-            Page = new PageProgress(s.Page.FilesDone.Add(f.File), s.Page.LinesDone.Remove(f.File)),
+            Page = s.Page.Complete(f.File),
             NewestEventAt = Later(s.NewestEventAt, f.NewestEventAt),
         }),
         TenantEvents.PageCompleted p => Update(p.Stream, s => s with
