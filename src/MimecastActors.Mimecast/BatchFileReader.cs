@@ -52,7 +52,7 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(cancel);
-            return await ReadLinesAsync(file, new TrailerStream(body), skipLines, sink, cancel);
+            return await ReadLinesAsync(file, new TrailerStream(body, options.BlobIdleTimeout), skipLines, sink, cancel);
         }
     }
 
@@ -185,8 +185,11 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
             BinaryPrimitives.ReadUInt32LittleEndian(lastEight[4..]) == (uint)Length;
     }
 
-    /// <summary>Passes the compressed bytes through, remembering how many there were and the last eight (the gzip trailer).</summary>
-    private sealed class TrailerStream(Stream inner) : Stream
+    /// <summary>
+    /// Passes the compressed bytes through, remembering how many there were and the last eight (the gzip trailer). A
+    /// read that gets nothing for <paramref name="idleTimeout"/> fails as a cut connection would.
+    /// </summary>
+    private sealed class TrailerStream(Stream inner, TimeSpan idleTimeout) : Stream
     {
         private readonly byte[] _tail = new byte[8];
         private int _tailLength;
@@ -209,8 +212,17 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
 
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
-            var read = await inner.ReadAsync(buffer, cancellationToken);
-            return Remember(buffer.Span[..read]);
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            idle.CancelAfter(idleTimeout);
+            try
+            {
+                var read = await inner.ReadAsync(buffer, idle.Token);
+                return Remember(buffer.Span[..read]);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new IOException($"the connection sent nothing for {idleTimeout} after {BytesRead:N0} compressed bytes");
+            }
         }
 
         public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>

@@ -18,6 +18,12 @@ public sealed class MimecastClientOptions
     /// <summary>Timeout of one listing or token request.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a batch file's body may send nothing before its read ends as failed for now. A body streams for as
+    /// long as it takes, but a connection gone half-open never ends, and the read would hold its place for ever.
+    /// </summary>
+    public TimeSpan BlobIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Retries of a failed token request (transport errors, 5xx) before the failure reaches the caller.</summary>
     public int TokenRetries { get; set; } = 2;
 

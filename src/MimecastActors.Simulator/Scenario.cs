@@ -134,6 +134,31 @@ public sealed class MimecastQuirks
 
     /// <summary>The application lacks the SIEM permission: tokens are issued, API calls get 403 `app_forbidden`.</summary>
     public bool Forbidden { get; set; }
+
+    private int _blobStalls;
+
+    /// <summary>
+    /// The next this many blob downloads send half their body and then nothing, without closing: a connection gone
+    /// half-open (an idle NAT or load-balancer drop) looks like this to the client, which must not wait for ever.
+    /// </summary>
+    public int BlobStalls { get => _blobStalls; set => _blobStalls = value; }
+
+    /// <summary>Whether this download stalls (one of <see cref="BlobStalls"/> is used up).</summary>
+    internal bool TakeBlobStall()
+    {
+        int left;
+        do
+        {
+            left = _blobStalls;
+            if (left <= 0)
+            {
+                return false;
+            }
+        }
+        while (Interlocked.CompareExchange(ref _blobStalls, left - 1, left) != left);
+
+        return true;
+    }
 }
 
 public sealed record IntakeScenario

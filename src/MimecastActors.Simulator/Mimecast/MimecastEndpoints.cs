@@ -253,6 +253,21 @@ public static class MimecastEndpoints
         var bytes = mimecast.BatchFile(client, type, index);
         http.Response.ContentType = "application/octet-stream";
         http.Response.ContentLength = bytes.Length;
+        if (client.Quirks.TakeBlobStall())
+        {
+            await http.Response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2), http.RequestAborted);
+            await http.Response.Body.FlushAsync(http.RequestAborted);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, http.RequestAborted); // until the client gives up
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
+            return;
+        }
+
         await http.Response.Body.WriteAsync(bytes, http.RequestAborted);
         client.CountBlob(bytes.Length);
     }

@@ -120,6 +120,26 @@ public sealed class BatchFileReaderTests
         h.Simulated.Stats.BlobsServed.Should().Be(0);
     }
 
+    [Fact]
+    public async Task A_download_that_stalls_mid_body_fails_for_now_after_the_idle_timeout_instead_of_waiting_for_ever()
+    {
+        var scenario = MimecastHarness.Acme(c => c with { EventTypes = ["receipt"], BacklogFiles = 1, EventsPerFile = 2_000 });
+        scenario.Quirks.BlobStalls = 1;
+        await using var h = await MimecastHarness.StartAsync(scenario, options: o => o.BlobIdleTimeout = TimeSpan.FromMilliseconds(500));
+        var page = await MimecastHarness.Page(h.Client(), new BatchQuery(["receipt"]));
+        var sink = new CollectingSink();
+
+        var stalled = await h.Reader.ReadAsync(page.Files[0], 0, sink, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        var failed = stalled.Should().BeOfType<FileFailed>().Subject;
+        failed.IsTransient.Should().BeTrue();
+        failed.Message.Should().Contain("sent nothing for 00:00:00.5");
+        failed.LinesRead.Should().BeInRange(1, 1_999, "half the body came before the stall");
+        var rest = await h.Reader.ReadAsync(page.Files[0], failed.LinesRead, sink, CancellationToken.None);
+        rest.Should().BeOfType<FileRead>();
+        sink.Events.Select(e => e.Line).Should().Equal(Enumerable.Range(1, 2_000).Select(i => (long)i));
+    }
+
     private static string Identity(string json)
     {
         using var doc = JsonDocument.Parse(json);
