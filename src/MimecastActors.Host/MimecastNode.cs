@@ -105,7 +105,7 @@ public static class MimecastNode
             .WithClustering(new ClusterOptions
             {
                 SeedNodes = [.. NodeConfigurationCheck.SeedNodes(node.Cluster)],
-                Roles = [.. node.Cluster.Roles],
+                Roles = [.. node.Cluster.RolesOrDefault],
                 MinimumNumberOfMembers = node.Cluster.MinimumMembers,
             })
             .AddHocon(

@@ -67,7 +67,8 @@ public static class NodeCommand
         {
             await app.StartAsync();
         }
-        catch (Exception e) when (e is IOException or InvalidOperationException or System.Net.Sockets.SocketException or System.Data.Common.DbException)
+        // FormatException: an admin address Kestrel cannot parse (`http://127.0.0.1:port`) gets past the configuration check.
+        catch (Exception e) when (e is IOException or InvalidOperationException or FormatException or System.Net.Sockets.SocketException or System.Data.Common.DbException)
         {
             await Console.Error.WriteLineAsync($"mimecast-actors: the node could not start: {e.Message}");
             return 1;

@@ -36,7 +36,13 @@ public sealed class ClusterConfig
     /// <summary>Empty: the node is its own seed (a single node, or the first of a cluster).</summary>
     public List<string> SeedNodes { get; set; } = [];
 
-    public List<string> Roles { get; set; } = ["puller"];
+    /// <summary>Empty: <see cref="DefaultRole"/>. Not a default list: the binder adds configured roles to it rather than replacing it.</summary>
+    public List<string> Roles { get; set; } = [];
+
+    public const string DefaultRole = "puller";
+
+    /// <summary>The roles this node joins with.</summary>
+    public IReadOnlyList<string> RolesOrDefault => Roles.Count > 0 ? Roles : [DefaultRole];
 
     /// <summary>
     /// Added key: members that must have joined before any becomes Up. Tenants are placed only on Up members, so a

@@ -80,6 +80,14 @@ public static partial class NodeConfigurationCheck
         Check(c.Cluster.SingletonGrace > TimeSpan.Zero, $"Cluster.SingletonGrace {c.Cluster.SingletonGrace} must be positive.");
         Check(c.Cluster.StatefulSet.Seeds >= 1, $"Cluster.StatefulSet.Seeds {c.Cluster.StatefulSet.Seeds} must be at least 1.");
         Check(!string.IsNullOrWhiteSpace(c.Admin.Urls), "Admin.Urls is empty: give the admin API's address, e.g. http://127.0.0.1:9110.");
+        foreach (var url in (c.Admin.Urls ?? "").Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            // Kestrel takes `*` and `+` for any host, which Uri does not; it reads a port it cannot parse as port 80 of every address.
+            var asUri = url.Replace("://*", "://any", StringComparison.Ordinal).Replace("://+", "://any", StringComparison.Ordinal);
+            Check(Uri.TryCreate(asUri, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps),
+                $"Admin.Urls: `{url}` is not an http:// or https:// address, e.g. http://127.0.0.1:9110.");
+        }
+
         Check(IsProvider(c.Persistence.Provider, PersistenceConfig.Sqlite) || IsProvider(c.Persistence.Provider, PersistenceConfig.PostgreSql),
             $"Persistence.Provider `{c.Persistence.Provider}` is unknown: use {PersistenceConfig.Sqlite} or {PersistenceConfig.PostgreSql}.");
         Check(!string.IsNullOrWhiteSpace(c.Persistence.ConnectionString), "Persistence.ConnectionString is empty.");

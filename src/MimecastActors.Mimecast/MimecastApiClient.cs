@@ -218,8 +218,10 @@ public sealed partial class MimecastApiClient
         {
             using var doc = JsonDocument.Parse(body);
             var root = doc.RootElement;
-            if (root.TryGetProperty("access_token", out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } token &&
-                root.TryGetProperty("expires_in", out var ttl) && ttl.TryGetInt32(out var seconds) && seconds > 0)
+            // Checked kind by kind: a proxy's `null` or `[]`, or a `"expires_in":"1799"`, would otherwise throw past the caller.
+            if (root.ValueKind == JsonValueKind.Object &&
+                root.TryGetProperty("access_token", out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } token &&
+                root.TryGetProperty("expires_in", out var ttl) && ttl.ValueKind == JsonValueKind.Number && ttl.TryGetInt32(out var seconds) && seconds > 0)
             {
                 var lifetime = TimeSpan.FromSeconds(seconds);
                 LogTokenIssued(_log, _credentials.ClientId, lifetime);

@@ -135,6 +135,9 @@ public sealed class MimecastQuirks
     /// <summary>The application lacks the SIEM permission: tokens are issued, API calls get 403 `app_forbidden`.</summary>
     public bool Forbidden { get; set; }
 
+    /// <summary>The token endpoint answers 200 with this body instead of a token: a proxy or gateway in the way.</summary>
+    public string? TokenBody { get; set; }
+
     private int _blobStalls;
 
     /// <summary>

@@ -43,6 +43,13 @@ public static class MimecastEndpoints
                 await Task.Delay(client.Quirks.TokenDelay, mimecast.Time, http.RequestAborted);
             }
 
+            if (client.Quirks.TokenBody is { } body)
+            {
+                http.Response.ContentType = "application/json";
+                await http.Response.WriteAsync(body, http.RequestAborted);
+                return;
+            }
+
             var budget = client.TryTokenRequest(mimecast.Time.GetUtcNow());
             if (!budget.Allowed)
             {

@@ -42,7 +42,8 @@ public sealed class TokenTests
     {
         await using var h = await MimecastHarness.StartAsync(
             MimecastHarness.Acme(c => c with { Quirks = new MimecastQuirks { TokenDelay = TimeSpan.FromSeconds(10) } }),
-            options: o => (o.RequestTimeout, o.TokenRetries) = (TimeSpan.FromMilliseconds(300), 1));
+            // The timeout also bounds the listing that follows: far under the delay, far above a first listing on a busy machine.
+            options: o => (o.RequestTimeout, o.TokenRetries) = (TimeSpan.FromSeconds(2), 1));
         var client = h.Client();
 
         var outcome = await client.ListAsync(Receipts, CancellationToken.None);
@@ -52,7 +53,26 @@ public sealed class TokenTests
         failure.Message.Should().StartWith("Mimecast token request to ").And.Contain("got no answer");
 
         h.Simulated.Quirks.TokenDelay = TimeSpan.Zero;
-        (await client.ListAsync(Receipts, CancellationToken.None)).Should().BeOfType<PageListed>();
+        var next = await client.ListAsync(Receipts, CancellationToken.None);
+        next.Should().BeOfType<PageListed>((next as ListingFailed)?.Failure.Message);
+    }
+
+    [Theory]
+    [InlineData("null")]
+    [InlineData("[]")]
+    [InlineData("{}")]
+    [InlineData("<html>proxy login</html>")]
+    [InlineData("{\"access_token\":\"abc\",\"expires_in\":\"1799\"}")]
+    [InlineData("{\"access_token\":42,\"expires_in\":1799}")]
+    public async Task A_token_answer_that_is_not_a_token_fails_the_listing_with_a_clear_message(string body)
+    {
+        await using var h = await MimecastHarness.StartAsync(MimecastHarness.Acme(c => c with { Quirks = new MimecastQuirks { TokenBody = body } }));
+
+        var outcome = await h.Client().ListAsync(Receipts, CancellationToken.None);
+
+        var failure = outcome.Should().BeOfType<ListingFailed>().Subject.Failure;
+        failure.Kind.Should().Be(MimecastFailureKind.MalformedResponse);
+        failure.Message.Should().Be("Mimecast token endpoint answered 200 without `access_token` and a positive `expires_in`");
     }
 
     [Fact]

@@ -146,6 +146,32 @@ public sealed class NodeConfigurationCheckTests
         problems.Should().ContainSingle().Which.Should().StartWith(problem).And.Contain("openssl rand -base64 32").And.NotContain(key.Length > 0 ? key : "\0");
     }
 
+    [Theory]
+    [InlineData("127.0.0.1:9110")]
+    [InlineData("http://127.0.0.1:9110;localhost:9111")]
+    [InlineData("ftp://127.0.0.1:9110")]
+    [InlineData("http://127.0.0.1:abc")]
+    public void An_admin_address_without_an_http_scheme_is_a_problem_not_a_crash_at_start(string urls)
+    {
+        var (_, problems) = NodeConfigurationCheck.Read(Settings([.. Acme(), ("Admin:Urls", urls)]));
+
+        problems.Should().ContainSingle().Which.Should().StartWith("Admin.Urls: `").And.Contain("http://127.0.0.1:9110");
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:9110")]
+    [InlineData("http://0.0.0.0:9110; https://*:9443")]
+    [InlineData("HTTP://+:9110")]
+    public void Admin_addresses_as_kestrel_takes_them_are_accepted(string urls) =>
+        NodeConfigurationCheck.Read(Settings([.. Acme(), ("Admin:Urls", urls)])).Problems.Should().BeEmpty();
+
+    [Fact]
+    public void Configured_roles_replace_the_default_role_rather_than_add_to_it()
+    {
+        NodeConfigurationCheck.Read(Settings(Acme())).Configuration.Cluster.RolesOrDefault.Should().Equal("puller");
+        NodeConfigurationCheck.Read(Settings([.. Acme(), ("Cluster:Roles:0", "api")])).Configuration.Cluster.RolesOrDefault.Should().Equal("api");
+    }
+
     [Fact]
     public void A_misspelt_key_is_a_problem_not_a_silently_ignored_setting()
     {
