@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Diagnostics;
 
 using Akka.Actor;
@@ -120,7 +121,9 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
                 break;
 
             case IntakeOutcome.Fatal fatal:
-                Context.Parent.Tell(new IntakeRefused(job.Parts.First, fatal.Message));
+                // A split request may have had its first half acknowledged before the refusal: those are delivered.
+                var (_, refused) = Report(job.Parts, fatal.AcknowledgedCount, attempts);
+                Context.Parent.Tell(new IntakeRefused(refused.IsEmpty ? job.Parts.First : refused.First, fatal.Message));
                 Done(job);
                 break;
 
@@ -146,16 +149,7 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
     /// <summary>Reports the chunks the intake's acknowledgement completed, and goes on with what it has not acknowledged yet.</summary>
     private void Continue(Send job, int acknowledged, int attempts, TimeSpan delay)
     {
-        var (completed, parts) = job.Parts.Acknowledge(acknowledged);
-        if (completed.Length == 1)
-        {
-            Context.Parent.Tell(new Delivered(completed[0].Origin, completed[0].Events, attempts));
-        }
-        else if (completed.Length > 1)
-        {
-            Context.Parent.Tell(new DeliveredTogether([.. completed.Select(part => new Delivered(part.Origin, part.Events, attempts))]));
-        }
-
+        var (_, parts) = Report(job.Parts, acknowledged, attempts);
         if (parts.IsEmpty)
         {
             Done(job);
@@ -177,6 +171,23 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
         {
             Timers.StartSingleTimer(rest, rest, delay);
         }
+    }
+
+    /// <summary>Tells the puller which chunks the intake's first <paramref name="acknowledged"/> events completed.</summary>
+    /// <returns>The chunks completed, and the parts of the request not yet acknowledged.</returns>
+    private static (ImmutableArray<RequestPart> Completed, RequestParts Left) Report(RequestParts parts, int acknowledged, int attempts)
+    {
+        var (completed, rest) = parts.Acknowledge(acknowledged);
+        if (completed.Length == 1)
+        {
+            Context.Parent.Tell(new Delivered(completed[0].Origin, completed[0].Events, attempts));
+        }
+        else if (completed.Length > 1)
+        {
+            Context.Parent.Tell(new DeliveredTogether([.. completed.Select(part => new Delivered(part.Origin, part.Events, attempts))]));
+        }
+
+        return (completed, rest);
     }
 
     /// <summary>The chunk's journey ended (acknowledged or refused, and its request finished): its buffer goes back to the pool.</summary>

@@ -133,14 +133,20 @@ public sealed partial class SekoiaIntakeClient
 
         LogSplitting(_log, BatchUrl, chunk.EventCount, chunk.BodyLength);
         var (first, second) = chunk.Split();
-        var head = await SendOrSplitAsync(first, cancel);
-        if (head is not IntakeOutcome.Acknowledged)
-        {
-            return head with { Attempts = attempts + head.Attempts };
-        }
 
-        var tail = await SendOrSplitAsync(second, cancel);
-        return tail with { AcknowledgedCount = first.EventCount + tail.AcknowledgedCount, Attempts = attempts + head.Attempts + tail.Attempts };
+        // The halves are copies in pooled blocks of their own: back to the pool once answered.
+        using (first)
+        using (second)
+        {
+            var head = await SendOrSplitAsync(first, cancel);
+            if (head is not IntakeOutcome.Acknowledged)
+            {
+                return head with { Attempts = attempts + head.Attempts };
+            }
+
+            var tail = await SendOrSplitAsync(second, cancel);
+            return tail with { AcknowledgedCount = first.EventCount + tail.AcknowledgedCount, Attempts = attempts + head.Attempts + tail.Attempts };
+        }
     }
 
     /// <summary>One request through the resilience pipeline; a null outcome means 413.</summary>
