@@ -109,7 +109,7 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
     private static async Task<Decoded> DecompressAsync(Stream compressed, ChannelWriter<Block> blocks, CancellationToken cancel)
     {
         var crc = new Crc32();
-        long length = 0;
+        var decoded = new Decoded();
         try
         {
             // Large reads from the socket: GZipStream alone asks for 8 KiB at a time, and each small read costs a hop.
@@ -130,6 +130,8 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
                         break;
                     }
 
+                    crc.Append(buffer.AsSpan(filled, read));
+                    decoded.ReadEnded(read, crc.GetCurrentHashAsUInt32());
                     filled += read;
                 }
 
@@ -139,13 +141,11 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
                     break;
                 }
 
-                crc.Append(buffer.AsSpan(0, filled));
-                length += filled;
                 await blocks.WriteAsync(new Block(buffer, filled), cancel);
             }
 
             blocks.Complete();
-            return new Decoded(crc.GetCurrentHashAsUInt32(), length);
+            return decoded;
         }
         catch (Exception e)
         {
@@ -176,13 +176,49 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
         public ReadOnlyMemory<byte> Memory => Buffer.AsMemory(0, Length);
     }
 
-    /// <summary>What was decompressed: a complete gzip member ends with exactly these two figures.</summary>
-    private readonly record struct Decoded(uint Crc, long Length)
+    /// <summary>
+    /// What was decompressed, as far as the gzip trailer needs: a complete file ends with the CRC-32 and length of its
+    /// last member. Most files are one member; a file of several (valid gzip, one member per flush of some writers) is
+    /// read whole by GZipStream, whose reads end where each member ends: so the CRC-32 is kept at every read's end, and
+    /// the last member's is found from the length its trailer gives. .NET checks the trailers of the members it reaches.
+    /// </summary>
+    private sealed class Decoded
     {
-        public bool TrailerMatches(ReadOnlySpan<byte> lastEight) =>
-            lastEight.Length == 8 &&
-            BinaryPrimitives.ReadUInt32LittleEndian(lastEight) == Crc &&
-            BinaryPrimitives.ReadUInt32LittleEndian(lastEight[4..]) == (uint)Length;
+        /// <summary>Bytes decompressed when a read ended, from the start (0); and the CRC-32 of those bytes.</summary>
+        private readonly List<long> _readEnds = [0];
+        private readonly List<uint> _crcs = [0];
+
+        public long Length => _readEnds[^1];
+
+        public void ReadEnded(int bytes, uint crcSoFar)
+        {
+            _readEnds.Add(Length + bytes);
+            _crcs.Add(crcSoFar);
+        }
+
+        public bool TrailerMatches(ReadOnlySpan<byte> lastEight)
+        {
+            if (lastEight.Length != 8)
+            {
+                return false;
+            }
+
+            var crc = BinaryPrimitives.ReadUInt32LittleEndian(lastEight);
+            var size = BinaryPrimitives.ReadUInt32LittleEndian(lastEight[4..]);
+            var whole = _crcs[^1];
+
+            // The last member holds the last `size` bytes (the length modulo 2^32) and began where a read ended.
+            for (var start = Length - size; start >= 0; start -= 1L << 32)
+            {
+                var at = _readEnds.BinarySearch(start);
+                if (at >= 0 && Crc32Combine.Combine(_crcs[at], whole, Length - start) == crc)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     /// <summary>

@@ -95,6 +95,12 @@ public sealed record BatchFileShape
 
     /// <summary>The listing names this file but S3 answers 404 NoSuchKey for it, on every listing (deleted at the source).</summary>
     public bool Missing { get; init; }
+
+    /// <summary>
+    /// The file is this many gzip members one after the other, each with lines of its own: valid gzip, as writers
+    /// that start a member per flush produce. A reader must read every member and not take the file as truncated.
+    /// </summary>
+    public int? Members { get; init; }
 }
 
 /// <summary>

@@ -36,8 +36,18 @@ public static class BatchFileGenerator
         var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true);
         var buffered = new BufferedStream(gzip, 64 * 1024);
         var line = new LineWriter();
+        var linesPerMember = shape.Members is > 1 and var members ? Math.Max(1, (lines + members - 1) / members) : int.MaxValue;
         for (var i = 0; i < lines; i++)
         {
+            if (i > 0 && i % linesPerMember == 0)
+            {
+                // The member so far is complete (trailer written); the next lines go into a member of their own.
+                buffered.Flush();
+                gzip.Dispose();
+                gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true);
+                buffered = new BufferedStream(gzip, 64 * 1024);
+            }
+
             line.Reset();
             var identity = SimulatedEvent.Identity(client.ClientId, schedule.Type, index, i);
             var timestamp = publishedMs - random.Next(maxLagMs);

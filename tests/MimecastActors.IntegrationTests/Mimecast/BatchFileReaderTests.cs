@@ -73,6 +73,47 @@ public sealed class BatchFileReaderTests
         sink.Rejected.Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData(2, 2_000)]
+    [InlineData(7, 2_000)]
+    [InlineData(3, 3)]
+    public async Task A_file_of_several_gzip_members_is_read_whole_and_not_taken_as_truncated(int members, int events)
+    {
+        await using var h = await MimecastHarness.StartAsync(MimecastHarness.Acme(c => c with
+        {
+            EventTypes = ["receipt"],
+            BacklogFiles = 1,
+            EventsPerFile = events,
+            Files = [new BatchFileShape { Type = "receipt", Index = 0, Members = members }],
+        }));
+        var page = await MimecastHarness.Page(h.Client(), new BatchQuery(["receipt"]));
+        var sink = new CollectingSink();
+
+        var outcome = await h.Reader.ReadAsync(page.Files[0], 0, sink, CancellationToken.None);
+
+        outcome.Should().BeOfType<FileRead>().Which.Events.Should().Be(events);
+        sink.Events.Select(e => e.Text).Should().Equal(SimulatorLines(h, "receipt", 0));
+    }
+
+    [Fact]
+    public async Task A_file_of_several_gzip_members_cut_in_one_of_them_is_truncated_after_the_lines_before_the_cut()
+    {
+        await using var h = await MimecastHarness.StartAsync(MimecastHarness.Acme(c => c with
+        {
+            EventTypes = ["receipt"],
+            BacklogFiles = 1,
+            EventsPerFile = 2_000,
+            Files = [new BatchFileShape { Type = "receipt", Index = 0, Members = 4, TruncateAtLine = 1_234 }],
+        }));
+        var page = await MimecastHarness.Page(h.Client(), new BatchQuery(["receipt"]));
+        var sink = new CollectingSink();
+
+        var outcome = await h.Reader.ReadAsync(page.Files[0], 0, sink, CancellationToken.None);
+
+        outcome.Should().BeOfType<FileTruncated>().Which.LinesRead.Should().Be(1_234);
+        sink.Events.Should().HaveCount(1_234);
+    }
+
     [Fact]
     public async Task An_expired_url_is_a_distinct_outcome_and_a_fresh_listing_reads()
     {
