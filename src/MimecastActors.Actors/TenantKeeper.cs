@@ -1,5 +1,7 @@
 using Akka.Actor;
 
+using MimecastActors.Domain;
+
 namespace MimecastActors.Actors;
 
 /// <summary>

@@ -4,7 +4,7 @@ using Akka.Persistence;
 
 using MimecastActors.Domain;
 
-using static MimecastActors.Actors.TenantRegistryProtocol;
+using static MimecastActors.Domain.TenantRegistryProtocol;
 
 namespace MimecastActors.Actors;
 

@@ -4,6 +4,8 @@ using Akka.Cluster.Sharding;
 using Akka.Hosting;
 using Akka.Pattern;
 
+using MimecastActors.Domain;
+
 namespace MimecastActors.Actors;
 
 /// <summary>Tenants are sharding entities: the tenant id is the entity id, and shards are its hash modulo a fixed count.</summary>

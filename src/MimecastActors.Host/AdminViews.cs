@@ -1,6 +1,7 @@
 using Akka.Cluster;
 
 using MimecastActors.Actors;
+using MimecastActors.Domain;
 
 namespace MimecastActors.Host;
 

@@ -4,6 +4,7 @@ using Akka.Actor;
 using Akka.Hosting;
 
 using MimecastActors.Actors;
+using MimecastActors.Domain;
 
 namespace MimecastActors.Host;
 
