@@ -57,5 +57,15 @@ public static class TenantProtocol
     public sealed record Status(
         string TenantId, bool Configured, string? PausedBecause, int CallsLeft, DateTimeOffset? RateLimitedUntil,
         IReadOnlyList<StreamStatus> Streams, long EventsDelivered, long LinesRejected, string? LastError, string Node = "", int Budget = 0,
-        IReadOnlyList<RejectedLine>? RecentlyRejected = null);
+        IReadOnlyList<RejectedLine>? RecentlyRejected = null)
+    {
+        /// <summary>Every stream is caught up, with no page in delivery.</summary>
+        public bool AllStreamsCaughtUp() => Streams.Count > 0 && Streams.All(s => s.CaughtUp && !s.Delivering);
+
+        /// <summary>How far behind the tenant is: the age of the newest event forwarded on its most lagging stream; unknown until every stream forwarded one.</summary>
+        public TimeSpan? Lag(DateTimeOffset now) =>
+            Streams.Count > 0 && Streams.All(s => s.NewestEventAt is not null)
+                ? TimeSpan.FromTicks(Math.Max(0, (now - Streams.Min(s => s.NewestEventAt!.Value)).Ticks))
+                : null;
+    }
 }

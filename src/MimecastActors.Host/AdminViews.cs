@@ -33,13 +33,9 @@ public sealed record TenantView(
 {
     public static TenantView Of(TenantProtocol.Status s)
     {
-        var now = DateTimeOffset.UtcNow;
-        var caughtUp = s.Streams.Count > 0 && s.Streams.All(x => x.CaughtUp && !x.Delivering);
-        var newest = s.Streams.Select(x => x.NewestEventAt).ToList();
-        double? lag = newest.Count > 0 && newest.All(n => n is not null) ? Math.Max(0, (now - newest.Min()!.Value).TotalSeconds) : null;
         return new TenantView(
-            s.TenantId, s.PausedBecause is not null ? "paused" : caughtUp ? "caught-up" : "running", s.PausedBecause, s.Node,
-            s.EventsDelivered, s.LinesRejected, lag, s.Budget - s.CallsLeft, s.Budget, s.LastError);
+            s.TenantId, s.PausedBecause is not null ? "paused" : s.AllStreamsCaughtUp() ? "caught-up" : "running", s.PausedBecause, s.Node,
+            s.EventsDelivered, s.LinesRejected, s.Lag(DateTimeOffset.UtcNow)?.TotalSeconds, s.Budget - s.CallsLeft, s.Budget, s.LastError);
     }
 
     public static TenantView Silent(string tenant) => new(tenant, "silent", null, null, 0, 0, null, null, null, "did not answer in time");

@@ -30,22 +30,9 @@ public static class TenantProgress
         return status.LastError is { } error ? $"{text}  last error: {error}" : text;
     }
 
-    /// <summary>How far behind the tenant is: the age of the newest event forwarded on its most lagging stream.</summary>
-    public static string Lag(TenantProtocol.Status status, DateTimeOffset now)
-    {
-        if (status.Streams.Count > 0 && status.Streams.All(s => s.CaughtUp && !s.Delivering))
-        {
-            return "caught up";
-        }
-
-        var newest = status.Streams.Select(s => s.NewestEventAt).ToList();
-        if (newest.Count == 0 || newest.Any(n => n is null))
-        {
-            return "starting";
-        }
-
-        return Human(now - newest.Min()!.Value);
-    }
+    /// <summary>How far behind the tenant is, in words.</summary>
+    public static string Lag(TenantProtocol.Status status, DateTimeOffset now) =>
+        status.AllStreamsCaughtUp() ? "caught up" : status.Lag(now) is { } lag ? Human(lag) : "starting";
 
     public static string Human(TimeSpan span) => span switch
     {
