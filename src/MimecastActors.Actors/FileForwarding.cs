@@ -12,8 +12,9 @@ namespace MimecastActors.Actors;
 
 /// <summary>How reading a file ended, and how far its chunks were offered to the forwarder.</summary>
 /// <param name="OfferedThrough">Every line up to this one is in a chunk the forwarder accepted (or was set aside).</param>
+/// <param name="SetAsideThrough">Every rejected line up to this one is recorded: a read after this one records none of them again.</param>
 /// <param name="SetAside">Lines of this read that were recorded as rejected instead of forwarded (for the puller to count and log).</param>
-public sealed record FileForwarded(BatchFileOutcome Outcome, long OfferedThrough, IReadOnlyList<RejectedRecord> SetAside);
+public sealed record FileForwarded(BatchFileOutcome Outcome, long OfferedThrough, long SetAsideThrough, IReadOnlyList<RejectedRecord> SetAside);
 
 /// <summary>
 /// Reads one batch file and offers its events, in chunks, to the tenant's forwarder, waiting for each chunk to be
@@ -38,10 +39,12 @@ public sealed class FileForwarding : IBatchLineSink
     private bool _holdsReadPlace;
     private long _offeredThrough;
     private long _lastEventLine;
+    private readonly long _setAsideBefore;
+    private long _setAsideThrough;
     private long? _newestMs;
     private readonly List<RejectedRecord> _setAside = [];
 
-    private FileForwarding(string tenant, string stream, BatchFileRef file, long skip, IActorRef forwarder, IRejectedLineStore rejected, IntakeChunkBuilder chunk, SemaphoreSlim readGate, TimeProvider time)
+    private FileForwarding(string tenant, string stream, BatchFileRef file, long skip, long setAsideThrough, IActorRef forwarder, IRejectedLineStore rejected, IntakeChunkBuilder chunk, SemaphoreSlim readGate, TimeProvider time)
     {
         _tenant = tenant;
         _stream = stream;
@@ -53,14 +56,17 @@ public sealed class FileForwarding : IBatchLineSink
         _readGate = readGate;
         _offeredThrough = skip;
         _lastEventLine = skip;
+        _setAsideBefore = _setAsideThrough = setAsideThrough;
     }
 
+    /// <param name="skip">Lines already offered, or acknowledged: the read starts after them.</param>
+    /// <param name="setAsideThrough">Rejected lines up to this one were recorded by an earlier read: a rejected line after the lines offered is read again, not recorded again.</param>
     public static async Task<FileForwarded> RunAsync(
-        string tenant, string stream, BatchFileRef file, long skip, BatchFileReader reader, SekoiaIntakeClient intake,
+        string tenant, string stream, BatchFileRef file, long skip, long setAsideThrough, BatchFileReader reader, SekoiaIntakeClient intake,
         IActorRef forwarder, IRejectedLineStore rejected, SemaphoreSlim readGate, TimeProvider time, CancellationToken cancel)
     {
         using var chunk = intake.CreateChunkBuilder();
-        var forwarding = new FileForwarding(tenant, stream, file, skip, forwarder, rejected, chunk, readGate, time);
+        var forwarding = new FileForwarding(tenant, stream, file, skip, setAsideThrough, forwarder, rejected, chunk, readGate, time);
         try
         {
             await forwarding.TakeReadPlaceAsync(cancel);
@@ -68,7 +74,7 @@ public sealed class FileForwarding : IBatchLineSink
 
             // Whatever ended the read, the lines handed over were whole and checked: offer them, and the next read starts after.
             await forwarding.OfferAsync(cancel, readOn: false);
-            return new FileForwarded(outcome, forwarding._offeredThrough, forwarding._setAside);
+            return new FileForwarded(outcome, forwarding._offeredThrough, forwarding._setAsideThrough, forwarding._setAside);
         }
         finally
         {
@@ -107,6 +113,12 @@ public sealed class FileForwarding : IBatchLineSink
 
     private void SetAside(long line, string reason, string detail, long length, ReadOnlySpan<byte> head)
     {
+        if (line <= _setAsideBefore)
+        {
+            return;
+        }
+
+        _setAsideThrough = Math.Max(_setAsideThrough, line);
         var record = new RejectedRecord(_tenant, _stream, _file.Identity, line, reason, detail, length, RejectedLineFiles.Head(head), _time.GetUtcNow());
         _rejected.Append(record);
         _setAside.Add(record with { Head = "" }); // the head is in the file; the puller only counts and logs

@@ -399,7 +399,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         }
 
         Carry(done.Stream, delivering, delivering.Delivery.ReadEnded(
-            done.File.Identity, done.Result?.OfferedThrough, EndOf(done), _services.Settings.TruncatedFileRetries, _state.Streams[done.Stream].Page, Now));
+            done.File.Identity, done.Result?.OfferedThrough, done.Result?.SetAsideThrough, EndOf(done), _services.Settings.TruncatedFileRetries, _state.Streams[done.Stream].Page, Now));
     }
 
     private static ReadEnd EndOf(FileDone done) => done.Result?.Outcome switch
@@ -450,7 +450,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
                 case DeliveryStep.Read read:
                     var file = delivering.Page.Files.First(f => f.Identity == read.File);
                     var generation = delivering.Generation;
-                    FileForwarding.RunAsync(_tenantId, stream, file, read.Skip, _services.Reader, _intake!, _forwarder, _services.Rejected, _services.ReadGate, _services.Time, _reading.Token)
+                    FileForwarding.RunAsync(_tenantId, stream, file, read.Skip, read.SetAsideThrough, _services.Reader, _intake!, _forwarder, _services.Rejected, _services.ReadGate, _services.Time, _reading.Token)
                         .PipeTo(Self, success: result => new FileDone(stream, file, generation, result), failure: e => new FileDone(stream, file, generation, null, e));
                     break;
                 case DeliveryStep.ReadAgainLater again:

@@ -50,13 +50,14 @@ public sealed record PageDelivery(
         }
 
         var track = Tracks.GetValueOrDefault(next) ?? FileTrack.Start(progress.LinesAcknowledged(next));
-        return new(this with { Reading = next, Tracks = Tracks.SetItem(next, track) }, [new DeliveryStep.Read(next, track.OfferedThrough)]);
+        return new(this with { Reading = next, Tracks = Tracks.SetItem(next, track) }, [new DeliveryStep.Read(next, track.OfferedThrough, track.SetAsideThrough)]);
     }
 
     /// <summary>A read of <paramref name="file"/> ended.</summary>
     /// <param name="offeredThrough">Every line up to this one is in a chunk the forwarder took; null if the read failed before saying.</param>
+    /// <param name="setAsideThrough">Every rejected line up to this one is recorded; null if the read failed before saying.</param>
     /// <param name="retries">Reads that end early, or listings whose URL is refused for good, before what is left of the file is set aside.</param>
-    public DeliveryDecision ReadEnded(string file, long? offeredThrough, ReadEnd end, int retries, PageProgress progress, DateTimeOffset now)
+    public DeliveryDecision ReadEnded(string file, long? offeredThrough, long? setAsideThrough, ReadEnd end, int retries, PageProgress progress, DateTimeOffset now)
     {
         if (!Tracks.TryGetValue(file, out var track))
         {
@@ -64,7 +65,11 @@ public sealed record PageDelivery(
         }
 
         var delivery = this with { Reading = null };
-        track = track with { OfferedThrough = offeredThrough ?? track.OfferedThrough };
+        track = track with
+        {
+            OfferedThrough = offeredThrough ?? track.OfferedThrough,
+            SetAsideThrough = Math.Max(track.SetAsideThrough, setAsideThrough ?? 0),
+        };
         var decision = end switch
         {
             ReadEnd.Whole =>
@@ -179,7 +184,9 @@ public sealed record PageDelivery(
 /// <param name="Truncations">Reads that ended early.</param>
 /// <param name="NewestUnrecorded">The newest event of acknowledged lines whose journaling waits for the read's end.</param>
 /// <param name="Refusals">Reads refused for good (404 …), each followed by a listing of the page for a fresh URL.</param>
-public sealed record FileTrack(FileAcks Acks, long OfferedThrough, bool ReadComplete, int Truncations, DateTimeOffset? NewestUnrecorded = null, int Refusals = 0)
+/// <param name="SetAsideThrough">Rejected lines up to here are recorded: lines after the last offered are read again, and not recorded twice.</param>
+public sealed record FileTrack(
+    FileAcks Acks, long OfferedThrough, bool ReadComplete, int Truncations, DateTimeOffset? NewestUnrecorded = null, int Refusals = 0, long SetAsideThrough = 0)
 {
     /// <summary>A file first read here, after the lines the journal says are already acknowledged.</summary>
     public static FileTrack Start(long linesDone) => new(FileAcks.From(linesDone), linesDone, false, 0);
@@ -195,7 +202,8 @@ public abstract record DeliveryStep
     public sealed record Record(ITenantEvent Event) : DeliveryStep;
 
     /// <summary>Read <paramref name="File"/> after its first <paramref name="Skip"/> lines, which are already offered or acknowledged.</summary>
-    public sealed record Read(string File, long Skip) : DeliveryStep;
+    /// <param name="SetAsideThrough">Rejected lines up to this one are already recorded: not again.</param>
+    public sealed record Read(string File, long Skip, long SetAsideThrough = 0) : DeliveryStep;
 
     /// <summary>The file could not be read for now: read on after the stream's backoff for this many failures in a row.</summary>
     public sealed record ReadAgainLater(string Reason, int Failures) : DeliveryStep;

@@ -4,6 +4,7 @@ using MimecastActors.Actors;
 using MimecastActors.IntegrationTests.Mimecast;
 using MimecastActors.IntegrationTests.Sekoia;
 using MimecastActors.Mimecast;
+using MimecastActors.Simulator;
 
 using static MimecastActors.Actors.ForwarderProtocol;
 
@@ -32,7 +33,7 @@ public sealed class FileForwardingTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
     }
 
     private Task<FileForwarded> Forward(int file, TestProbe forwarder, SemaphoreSlim readGate, CancellationToken cancel = default) =>
-        FileForwarding.RunAsync("acme", "receipt", _files[file], 0, _mimecast.Reader, _intake.Client, forwarder.Ref,
+        FileForwarding.RunAsync("acme", "receipt", _files[file], 0, 0, _mimecast.Reader, _intake.Client, forwarder.Ref,
             new RejectedLineFiles(_rejected), readGate, TimeProvider.System, cancel);
 
     private static async Task<FileForwarded> AcceptAll(TestProbe forwarder, Task<FileForwarded> reading)
@@ -80,5 +81,49 @@ public sealed class FileForwardingTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
         await cancel.CancelAsync();
         await waiting.Invoking(w => w.WaitAsync(TimeSpan.FromSeconds(10))).Should().ThrowAsync<OperationCanceledException>();
         gate.CurrentCount.Should().Be(1);
+    }
+
+    [Fact]
+    public async Task A_rejected_line_after_the_last_line_offered_is_recorded_once_however_often_the_file_is_read_again()
+    {
+        // Line 12 is invalid JSON and the last whole line before the gzip stream ends: no event follows it in any read.
+        await using var mimecast = await MimecastHarness.StartAsync(MimecastHarness.Acme(c => c with
+        {
+            EventTypes = ["receipt"],
+            BacklogFiles = 1,
+            Files = [new BatchFileShape { Type = "receipt", Index = 0, InvalidJsonLine = 11, TruncateAtLine = 12 }],
+        }));
+        var file = (await MimecastHarness.Page(mimecast.Client(), new BatchQuery(["receipt"]))).Files[0];
+        using var gate = new SemaphoreSlim(1);
+        var rejected = new RejectedLineFiles(_rejected);
+        long offered = 0, setAside = 0;
+        var setAsideByRead = new List<int>();
+
+        for (var read = 0; read < 3; read++)
+        {
+            var forwarder = CreateTestProbe();
+            var reading = FileForwarding.RunAsync("acme", "receipt", file, offered, setAside, mimecast.Reader, _intake.Client, forwarder.Ref,
+                rejected, gate, TimeProvider.System, CancellationToken.None);
+            while (!reading.IsCompleted)
+            {
+                if (forwarder.HasMessages)
+                {
+                    forwarder.Reply(new Accepted(forwarder.ExpectMsg<Offer>().Origin));
+                }
+                else
+                {
+                    await Task.Delay(10);
+                }
+            }
+
+            var result = await reading;
+            result.Outcome.Should().BeOfType<FileTruncated>();
+            (offered, setAside) = (result.OfferedThrough, result.SetAsideThrough);
+            setAsideByRead.Add(result.SetAside.Count);
+        }
+
+        (offered, setAside).Should().Be((11L, 12L));
+        setAsideByRead.Should().Equal(1, 0, 0);
+        File.ReadAllLines(rejected.PathFor("acme")).Should().ContainSingle().Which.Should().Contain("\"line\":12");
     }
 }

@@ -131,6 +131,18 @@ public sealed class PageDeliveryTests
     }
 
     [Fact]
+    public void Rejected_lines_after_the_last_line_offered_are_read_again_but_not_recorded_again()
+    {
+        var run = new PageRun("f1");
+        run.Start();
+
+        run.ReadEnded("f1", 11, new ReadEnd.Failed("503"), setAsideThrough: 12);
+        run.Next().Should().Equal(new DeliveryStep.Read("f1", 11, 12));
+        run.ReadEnded("f1", null, new ReadEnd.Failed("reset"));
+        run.Next().Should().Equal(new[] { new DeliveryStep.Read("f1", 11, 12) }, "a read that said nothing keeps what the last one said");
+    }
+
+    [Fact]
     public void A_cancelled_read_journals_what_was_acknowledged_and_does_nothing_else()
     {
         var run = new PageRun("f1");
@@ -148,7 +160,7 @@ public sealed class PageDeliveryTests
 
         foreach (var decision in new[]
         {
-            delivery.ReadEnded("f9", 10, new ReadEnd.Whole(), Retries, PageProgress.None, T0),
+            delivery.ReadEnded("f9", 10, null, new ReadEnd.Whole(), Retries, PageProgress.None, T0),
             delivery.Acknowledged("f9", 1, 10, null, true, PageProgress.None, T0),
         })
         {
@@ -262,8 +274,8 @@ public sealed class PageDeliveryTests
 
         public IReadOnlyList<DeliveryStep> Next() => Take(Delivery!.ReadNext(Progress, T0));
 
-        public IReadOnlyList<DeliveryStep> ReadEnded(string file, long? offeredThrough, ReadEnd end) =>
-            Take(Delivery!.ReadEnded(file, offeredThrough, end, Retries, Progress, T0));
+        public IReadOnlyList<DeliveryStep> ReadEnded(string file, long? offeredThrough, ReadEnd end, long? setAsideThrough = null) =>
+            Take(Delivery!.ReadEnded(file, offeredThrough, setAsideThrough, end, Retries, Progress, T0));
 
         public IReadOnlyList<DeliveryStep> Ack(string file, long first, long last, DateTimeOffset? newest, bool endsRead) =>
             Take(Delivery!.Acknowledged(file, first, last, newest, endsRead, Progress, T0));
