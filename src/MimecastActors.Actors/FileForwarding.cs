@@ -118,9 +118,9 @@ public sealed class FileForwarding : IBatchLineSink
             return;
         }
 
-        _setAsideThrough = Math.Max(_setAsideThrough, line);
         var record = new RejectedRecord(_tenant, _stream, _file.Identity, line, reason, detail, length, RejectedLineFiles.Head(head), _time.GetUtcNow());
         _rejected.Append(record);
+        _setAsideThrough = Math.Max(_setAsideThrough, line); // only once it is on disk: a failed write is tried again at the next read
         _setAside.Add(record with { Head = "" }); // the head is in the file; the puller only counts and logs
     }
 

@@ -11,7 +11,7 @@ namespace MimecastActors.Domain;
 /// <param name="Files">The page's file identities, in the listing's order (read one at a time, in that order).</param>
 /// <param name="Reading">The file being read now, if any.</param>
 /// <param name="NeedsRelist">A URL expired or was refused: the page must be listed again (same cursor) before reading on.</param>
-/// <param name="ReadFailures">Reads of this page that failed in a row (for the stream's own backoff).</param>
+/// <param name="ReadFailures">Reads of this page that failed in a row, for the stream's own backoff (a new page starts again at the shortest).</param>
 public sealed record PageDelivery(
     string Stream,
     ImmutableArray<string> Files,

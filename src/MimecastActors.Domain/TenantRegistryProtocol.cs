@@ -3,7 +3,7 @@ namespace MimecastActors.Domain;
 /// <summary>Marker of the messages to and from the tenant registry actor; they cross the cluster (it is a singleton).</summary>
 public interface ITenantRegistryMessage;
 
-/// <summary>The messages the tenant registry actor answers (its state is <see cref="TenantRegistry"/>).</summary>
+/// <summary>The messages the tenant registry actor answers (its state is <see cref="TenantRegistryState"/>).</summary>
 public static class TenantRegistryProtocol
 {
     /// <summary>Adds a tenant (<paramref name="IsNew"/>) or replaces a known one's configuration. Answered with <see cref="Done"/> or <see cref="Refused"/>.</summary>

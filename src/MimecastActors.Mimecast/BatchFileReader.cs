@@ -181,6 +181,8 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
     /// last member. Most files are one member; a file of several (valid gzip, one member per flush of some writers) is
     /// read whole by GZipStream, whose reads end where each member ends: so the CRC-32 is kept at every read's end, and
     /// the last member's is found from the length its trailer gives. .NET checks the trailers of the members it reaches.
+    /// What this keeps grows with the file, by 12 bytes per read of the decompressor (one per socket read or block):
+    /// about 40 KB for a 200,000-event file. A file cut exactly between two members cannot be told from a whole one.
     /// </summary>
     private sealed class Decoded
     {

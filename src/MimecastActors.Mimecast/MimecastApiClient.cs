@@ -234,7 +234,7 @@ public sealed partial class MimecastApiClient
         }
 
         throw new MimecastTokenException(new MimecastFailure(MimecastFailureKind.MalformedResponse,
-            $"Mimecast token endpoint answered {status} without `access_token` and a positive `expires_in`", status));
+            $"Mimecast token endpoint answered {status} without a token: expected `access_token` (a string) and `expires_in` (a positive number of seconds)", status));
     }
 
     // TimeoutRejectedException: the resilience pipeline's own timeout (token and blob clients), not a TimeoutException.

@@ -86,37 +86,15 @@ public sealed class FileForwardingTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
     [Fact]
     public async Task A_rejected_line_after_the_last_line_offered_is_recorded_once_however_often_the_file_is_read_again()
     {
-        // Line 12 is invalid JSON and the last whole line before the gzip stream ends: no event follows it in any read.
-        await using var mimecast = await MimecastHarness.StartAsync(MimecastHarness.Acme(c => c with
-        {
-            EventTypes = ["receipt"],
-            BacklogFiles = 1,
-            Files = [new BatchFileShape { Type = "receipt", Index = 0, InvalidJsonLine = 11, TruncateAtLine = 12 }],
-        }));
+        await using var mimecast = await StartWithBadLineBeforeTheCut();
         var file = (await MimecastHarness.Page(mimecast.Client(), new BatchQuery(["receipt"]))).Files[0];
-        using var gate = new SemaphoreSlim(1);
         var rejected = new RejectedLineFiles(_rejected);
         long offered = 0, setAside = 0;
         var setAsideByRead = new List<int>();
 
         for (var read = 0; read < 3; read++)
         {
-            var forwarder = CreateTestProbe();
-            var reading = FileForwarding.RunAsync("acme", "receipt", file, offered, setAside, mimecast.Reader, _intake.Client, forwarder.Ref,
-                rejected, gate, TimeProvider.System, CancellationToken.None);
-            while (!reading.IsCompleted)
-            {
-                if (forwarder.HasMessages)
-                {
-                    forwarder.Reply(new Accepted(forwarder.ExpectMsg<Offer>().Origin));
-                }
-                else
-                {
-                    await Task.Delay(10);
-                }
-            }
-
-            var result = await reading;
+            var result = await ReadOnce(mimecast, file, offered, setAside, rejected);
             result.Outcome.Should().BeOfType<FileTruncated>();
             (offered, setAside) = (result.OfferedThrough, result.SetAsideThrough);
             setAsideByRead.Add(result.SetAside.Count);
@@ -125,5 +103,69 @@ public sealed class FileForwardingTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
         (offered, setAside).Should().Be((11L, 12L));
         setAsideByRead.Should().Equal(1, 0, 0);
         File.ReadAllLines(rejected.PathFor("acme")).Should().ContainSingle().Which.Should().Contain("\"line\":12");
+    }
+
+    [Fact]
+    public async Task A_rejected_line_whose_record_could_not_be_written_is_recorded_by_the_next_read()
+    {
+        await using var mimecast = await StartWithBadLineBeforeTheCut();
+        var file = (await MimecastHarness.Page(mimecast.Client(), new BatchQuery(["receipt"]))).Files[0];
+        var rejected = new RejectedLineFiles(_rejected);
+
+        var failed = await ReadOnce(mimecast, file, 0, 0, new DiskFullOnce(rejected));
+
+        failed.Outcome.Should().BeOfType<FileFailed>().Which.IsTransient.Should().BeTrue();
+        (failed.OfferedThrough, failed.SetAsideThrough, failed.SetAside.Count).Should().Be((11L, 0L, 0));
+        var again = await ReadOnce(mimecast, file, failed.OfferedThrough, failed.SetAsideThrough, rejected);
+        again.SetAside.Should().ContainSingle().Which.Line.Should().Be(12);
+        File.ReadAllLines(rejected.PathFor("acme")).Should().ContainSingle().Which.Should().Contain("\"line\":12");
+    }
+
+    /// <summary>Line 12 is invalid JSON and the last whole line before the gzip stream ends: no event follows it in any read.</summary>
+    private static Task<MimecastHarness> StartWithBadLineBeforeTheCut() =>
+        MimecastHarness.StartAsync(MimecastHarness.Acme(c => c with
+        {
+            EventTypes = ["receipt"],
+            BacklogFiles = 1,
+            Files = [new BatchFileShape { Type = "receipt", Index = 0, InvalidJsonLine = 11, TruncateAtLine = 12 }],
+        }));
+
+    /// <summary>One read of the file, its chunks accepted as they come.</summary>
+    private async Task<FileForwarded> ReadOnce(MimecastHarness mimecast, BatchFileRef file, long offered, long setAside, IRejectedLineStore rejected)
+    {
+        using var gate = new SemaphoreSlim(1);
+        var forwarder = CreateTestProbe();
+        var reading = FileForwarding.RunAsync("acme", "receipt", file, offered, setAside, mimecast.Reader, _intake.Client, forwarder.Ref,
+            rejected, gate, TimeProvider.System, CancellationToken.None);
+        while (!reading.IsCompleted)
+        {
+            if (forwarder.HasMessages)
+            {
+                forwarder.Reply(new Accepted(forwarder.ExpectMsg<Offer>().Origin));
+            }
+            else
+            {
+                await Task.Delay(10);
+            }
+        }
+
+        return await reading;
+    }
+
+    /// <summary>The disk is full for the first record, then has room again.</summary>
+    private sealed class DiskFullOnce(IRejectedLineStore inner) : IRejectedLineStore
+    {
+        private bool _failed;
+
+        public void Append(RejectedRecord record)
+        {
+            if (!_failed)
+            {
+                _failed = true;
+                throw new IOException("No space left on device");
+            }
+
+            inner.Append(record);
+        }
     }
 }

@@ -72,7 +72,7 @@ public sealed class TokenTests
 
         var failure = outcome.Should().BeOfType<ListingFailed>().Subject.Failure;
         failure.Kind.Should().Be(MimecastFailureKind.MalformedResponse);
-        failure.Message.Should().Be("Mimecast token endpoint answered 200 without `access_token` and a positive `expires_in`");
+        failure.Message.Should().Be("Mimecast token endpoint answered 200 without a token: expected `access_token` (a string) and `expires_in` (a positive number of seconds)");
     }
 
     [Fact]
