@@ -306,60 +306,53 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             PullerMetrics.RateLimited.Add(1, PullerMetrics.Tenant(_tenantId), PullerMetrics.Stream(listed.Stream));
         }
 
-        if (!_state.Budget.Policy.GuardCovers(listed.SentAt, Now))
+        var decision = ListingPolicy.Decide(
+            _state, listed.Stream, listed.Cursor, listed.SentAt, listed.Outcome.Calls, _deliveries.ContainsKey(listed.Stream), AnswerOf(listed.Outcome), Now);
+        foreach (var e in decision.Record)
         {
-            // A slow token, connection or journal write: the API may have counted the call much later than it was
-            // journaled, so it must stay in our window that much longer.
-            Record(new TenantEvents.CallsAnswered(1, listed.SentAt, Now));
+            Record(e);
         }
 
-        if (listed.Outcome.Calls > 1)
+        switch (decision.Then)
         {
-            Record(new TenantEvents.CallsSpent(listed.Outcome.Calls - 1, Now));
-        }
+            case ListingStep.Deliver when listed.Outcome is PageListed { Page: var page }:
+                _listingFailures = 0;
+                if (page.DuplicatesDropped > 0)
+                {
+                    _log.Info("Tenant {0}: the listing of {1} named {2} file(s) twice; each is read once", _tenantId, listed.Stream, page.DuplicatesDropped);
+                }
 
-        switch (listed.Outcome)
-        {
-            case PageListed when _state.IsPaused:
-                break; // listed before the pause: the cursor has not moved, so the resume lists the page again
-            case PageListed { Page.Files.Count: 0 } when PageInProgress(listed.Stream):
-                // The API sometimes answers empty (not caught up) for a page it listed with files a moment ago. Taking
-                // that as the end of the page would forget which files are done, and send them again: list it again.
+                Deliver(listed.Stream, page);
+                break;
+            case ListingStep.ListAgain again:
                 if (_deliveries.TryGetValue(listed.Stream, out var interrupted))
                 {
                     _deliveries[listed.Stream] = interrupted with { Delivery = interrupted.Delivery.MustRelist() };
                 }
 
-                Backoff($"listing {listed.Stream} again: the API answered an empty page for a page in progress");
+                Backoff(again.Reason);
                 break;
-            case PageListed when !_state.Streams.TryGetValue(listed.Stream, out var current) || current.Cursor != listed.Cursor:
-                break; // the stream was replayed while this page was listed
-            case PageListed page:
-                _listingFailures = 0;
-                if (page.Page.DuplicatesDropped > 0)
-                {
-                    _log.Info("Tenant {0}: the listing of {1} named {2} file(s) twice; each is read once", _tenantId, listed.Stream, page.Page.DuplicatesDropped);
-                }
-
-                Deliver(listed.Stream, page.Page);
+            case ListingStep.WaitOut wait:
+                _log.Info("Tenant {0}: Mimecast answered 429; next listing in {1}", _tenantId, wait.Wait);
                 break;
-            case RateLimited limited:
-                _log.Info("Tenant {0}: Mimecast answered 429; next listing in {1}", _tenantId, limited.Wait);
-                Record(new TenantEvents.RateLimited(Now + limited.Wait, Now));
-                break;
-            case ListingFailed { Failure: var failure } when failure.NeedsOperator || failure.Kind == MimecastFailureKind.BadRequest:
-                Pause(failure.Message);
+            case ListingStep.Pause pause:
+                Pause(pause.Reason);
                 return;
-            case ListingFailed { Failure: var failure }:
-                Backoff($"listing {listed.Stream}: {failure.Message}");
+            case ListingStep.Backoff backoff:
+                Backoff(backoff.Reason);
                 break;
         }
 
         Self.Tell(Tick.Instance);
     }
 
-    private bool PageInProgress(string stream) =>
-        _deliveries.ContainsKey(stream) || (_state.Streams.TryGetValue(stream, out var state) && !state.Page.IsEmpty);
+    private static ListingAnswer AnswerOf(ListingOutcome outcome) => outcome switch
+    {
+        PageListed listed => new ListingAnswer.Page(listed.Page.Files.Count),
+        RateLimited limited => new ListingAnswer.TooManyRequests(limited.Wait),
+        ListingFailed { Failure: var failure } => new ListingAnswer.Failed(failure.Message, failure.NeedsOperator || failure.Kind == MimecastFailureKind.BadRequest),
+        _ => throw new ArgumentOutOfRangeException(nameof(outcome), outcome, "not a listing outcome"),
+    };
 
     /// <summary>Starts delivering a page, or continues after a re-list (fresh URLs, same files): done files are skipped.</summary>
     private void Deliver(string stream, BatchPage page)
