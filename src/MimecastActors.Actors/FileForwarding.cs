@@ -119,7 +119,15 @@ public sealed class FileForwarding : IBatchLineSink
         }
 
         var record = new RejectedRecord(_tenant, _stream, _file.Identity, line, reason, detail, length, RejectedLineFiles.Head(head), _time.GetUtcNow());
-        _rejected.Append(record);
+        try
+        {
+            _rejected.Append(record);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new BatchLineNotTakenException($"the rejected line could not be recorded in the rejected-lines store ({e.Message})", e);
+        }
+
         _setAsideThrough = Math.Max(_setAsideThrough, line); // only once it is on disk: a failed write is tried again at the next read
         _setAside.Add(record with { Head = "" }); // the head is in the file; the puller only counts and logs
     }

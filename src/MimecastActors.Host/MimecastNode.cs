@@ -62,7 +62,8 @@ public static class MimecastNode
         var secrets = SecretBox.FromBase64(node.Secrets.Key).Box ?? throw new InvalidOperationException("Secrets.Key is checked before a node is built");
         builder.Services.AddSingleton(tenants);
         // Each node says who it is in its User-Agent, so the API's call log shows where a tenant pulled from.
-        builder.Services.AddMimecastApi(o => (o.RetryDelay, o.UserAgent) = (node.Retry.MinBackoff, $"MimecastActors/1.0 (node {node.Cluster.Hostname}:{node.Cluster.Port})"));
+        builder.Services.AddMimecastApi(o => (o.RetryDelay, o.UserAgent, o.BlobIdleTimeout) =
+            (node.Retry.MinBackoff, $"MimecastActors/1.0 (node {node.Cluster.Hostname}:{node.Cluster.Port})", node.Forwarding.FileReadIdleTimeout));
         builder.Services.AddSekoiaIntake(o => (o.RetryDelay, o.MaxRetryDelay, o.MaxConcurrentRequests) =
             (node.Retry.MinBackoff, node.Retry.MaxBackoff, node.Forwarding.MaxConcurrentIntakeRequests));
         builder.Services.AddSingleton(sp => new PullerServices(

@@ -128,6 +128,9 @@ public sealed class ForwardingConfig
 
     /// <summary>Batch files read at once, all tenants together: each read builds a chunk of up to 9 MiB.</summary>
     public int MaxConcurrentFileReads { get; set; } = 16;
+
+    /// <summary>How long a batch file's download may send nothing before its read ends as failed for now and is tried again.</summary>
+    public TimeSpan FileReadIdleTimeout { get; set; } = TimeSpan.FromSeconds(60);
 }
 
 /// <summary>Added key: how long to wait after a failure (listing, file, intake), doubling up to the maximum.</summary>

@@ -102,6 +102,7 @@ public static partial class NodeConfigurationCheck
         Check(c.Forwarding.MaxChunksInFlight >= 1, $"Forwarding.MaxChunksInFlight {c.Forwarding.MaxChunksInFlight} must be at least 1.");
         Check(c.Forwarding.MaxConcurrentIntakeRequests >= 1, $"Forwarding.MaxConcurrentIntakeRequests {c.Forwarding.MaxConcurrentIntakeRequests} must be at least 1.");
         Check(c.Forwarding.MaxConcurrentFileReads >= 1, $"Forwarding.MaxConcurrentFileReads {c.Forwarding.MaxConcurrentFileReads} must be at least 1.");
+        Check(c.Forwarding.FileReadIdleTimeout >= TimeSpan.FromSeconds(1), $"Forwarding.FileReadIdleTimeout {c.Forwarding.FileReadIdleTimeout} must be at least one second: a download that pauses briefly is not stalled.");
         Check(!string.IsNullOrWhiteSpace(c.RejectedLines.Folder), "RejectedLines.Folder is empty.");
         Check(c.Retry.MinBackoff > TimeSpan.Zero && c.Retry.MaxBackoff >= c.Retry.MinBackoff,
             $"Retry.MinBackoff {c.Retry.MinBackoff} must be positive and at most Retry.MaxBackoff {c.Retry.MaxBackoff}.");

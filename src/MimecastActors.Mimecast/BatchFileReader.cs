@@ -91,6 +91,10 @@ public sealed partial class BatchFileReader(IHttpClientFactory http, MimecastCli
         {
             return new FileTruncated(file, lines.LinesRead, compressed.BytesRead, $"the gzip stream of {file} is corrupt after {compressed.BytesRead:N0} compressed bytes: {e.Message}");
         }
+        catch (BatchLineNotTakenException e)
+        {
+            return new FileFailed(file, lines.LinesRead, 200, $"batch file {file} was read to line {lines.LinesRead:N0}, which could not be taken: {e.Message}", IsTransient: true);
+        }
         catch (Exception e) when (e is HttpRequestException or IOException && !cancel.IsCancellationRequested)
         {
             return new FileFailed(file, lines.LinesRead, 200, $"batch file {file} was cut after {lines.LinesRead:N0} lines: {e.Message}", IsTransient: true);

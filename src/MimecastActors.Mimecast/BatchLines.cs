@@ -23,8 +23,15 @@ public interface IBatchLineSink
     ValueTask OnEventAsync(ReadOnlyMemory<byte> line, long lineNumber, CancellationToken cancel);
 
     /// <summary>A line that cannot be forwarded; <paramref name="head"/> is its beginning (bounded), for the operator.</summary>
+    /// <exception cref="BatchLineNotTakenException">The sink could not take the line; the read ends as failed for now.</exception>
     ValueTask OnRejectedAsync(RejectedLine rejected, ReadOnlyMemory<byte> head, CancellationToken cancel);
 }
+
+/// <summary>
+/// A sink could not take a line for a reason of its own (a full disk, say). The read ends as a transient failure with
+/// this message, so the operator is told what failed rather than that the download was cut.
+/// </summary>
+public sealed class BatchLineNotTakenException(string message, Exception inner) : Exception(message, inner);
 
 /// <summary>The checks a line passes before it may be forwarded: pure, so they are tested without I/O.</summary>
 public static class BatchLine

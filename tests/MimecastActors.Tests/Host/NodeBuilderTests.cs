@@ -2,8 +2,12 @@ using LinqToDB.Data;
 
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
+using MimecastActors.Domain;
 using MimecastActors.Host;
+using MimecastActors.Mimecast;
 
 namespace MimecastActors.Tests.Host;
 
@@ -25,6 +29,28 @@ public sealed class NodeBuilderTests
                 "the node reads its configuration once; a watcher on the working folder wakes on every journal write");
             builder.Configuration["Cluster:Hostname"].Should().Be("from-file");
             builder.Configuration["Cluster:Port"].Should().Be("4321", "command-line settings still apply");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_stalled_download_times_out_after_the_configured_idle_time()
+    {
+        var folder = Directory.CreateTempSubdirectory("mimecast-builder-");
+        try
+        {
+            var builder = MimecastNode.CreateBuilder(
+                ["--Forwarding:FileReadIdleTimeout=00:00:07", $"--Secrets:Key={SecretBox.NewKey()}", $"--Persistence:ConnectionString=Data Source={Path.Combine(folder.FullName, "node.db")}"],
+                folder.FullName);
+            var (node, problems) = NodeConfigurationCheck.Read(builder.Configuration);
+            problems.Should().BeEmpty();
+
+            await using var app = MimecastNode.Build(builder, node);
+
+            app.Services.GetRequiredService<IOptions<MimecastClientOptions>>().Value.BlobIdleTimeout.Should().Be(TimeSpan.FromSeconds(7));
         }
         finally
         {

@@ -127,6 +127,14 @@ public sealed class NodeConfigurationCheckTests
     }
 
     [Fact]
+    public void A_file_read_idle_timeout_under_a_second_is_a_problem()
+    {
+        var (_, problems) = NodeConfigurationCheck.Read(Settings([.. Acme(), ("Forwarding:FileReadIdleTimeout", "00:00:00.200")]));
+
+        problems.Should().ContainSingle().Which.Should().StartWith("Forwarding.FileReadIdleTimeout 00:00:00.2000000 must be at least one second");
+    }
+
+    [Fact]
     public void A_value_of_the_wrong_type_is_a_problem_and_never_makes_a_tenant_vanish()
     {
         var (_, problems) = NodeConfigurationCheck.Read(Settings([.. Acme(), ("Tenants:0:Mimecast:PollInterval", "8 minutes"), ("Cluster:Port", "four")]));
