@@ -18,11 +18,14 @@ public static partial class NodeConfigurationCheck
     /// <summary>
     /// Binds the configuration; a value of the wrong type or an unknown key is a problem like any other, not an
     /// exception. Each section and each tenant is bound on its own: the binder silently drops a list element it
-    /// cannot convert, which would make a tenant vanish, and it stops at the first error of a section.
+    /// cannot convert, which would make a tenant vanish, and it stops at the first error of a section. The other
+    /// sections are still checked, so one start names every problem; a section that failed to bind is not, because
+    /// its defaults would only add noise (a tenant with no secrets, say).
     /// </summary>
     public static (NodeConfiguration Configuration, IReadOnlyList<string> Problems) Read(IConfiguration configuration)
     {
         var problems = new List<string>();
+        var unbound = new List<string>();
         T Bind<T>(IConfigurationSection section, string at)
             where T : new()
         {
@@ -34,6 +37,7 @@ public static partial class NodeConfigurationCheck
             {
                 // The binder names the key and the expected type ("Failed to convert configuration value at 'Cluster:Port' …").
                 problems.Add($"{at}: {e.Message}");
+                unbound.Add(at);
                 return new T();
             }
         }
@@ -52,8 +56,13 @@ public static partial class NodeConfigurationCheck
                 .OrderBy(t => int.TryParse(t.Key, out var i) ? i : int.MaxValue)
                 .Select(t => Bind<TenantConfig>(t, $"Tenants[{t.Key}]"))],
         };
-        return (node, problems.Count > 0 ? problems : Problems(node));
+        problems.AddRange(Problems(node).Where(p => !unbound.Any(section => IsAbout(p, section))));
+        return (node, problems);
     }
+
+    /// <summary>Problems name their key first: <c>Cluster.Port …</c>, <c>Tenants[1] (acme): …</c>.</summary>
+    private static bool IsAbout(string problem, string section) =>
+        problem.StartsWith(section, StringComparison.Ordinal) && problem.Length > section.Length && problem[section.Length] is '.' or ' ' or ':';
 
     public static IReadOnlyList<string> Problems(NodeConfiguration c)
     {

@@ -137,10 +137,15 @@ public sealed class NodeConfigurationCheckTests
     [Fact]
     public void A_value_of_the_wrong_type_is_a_problem_and_never_makes_a_tenant_vanish()
     {
-        var (_, problems) = NodeConfigurationCheck.Read(Settings([.. Acme(), ("Tenants:0:Mimecast:PollInterval", "8 minutes"), ("Cluster:Port", "four")]));
+        var (_, problems) = NodeConfigurationCheck.Read(Settings(
+            [.. Acme(), .. Acme(1, "globex"), ("Tenants:0:Mimecast:PollInterval", "8 minutes"), ("Cluster:Port", "four"),
+             ("Tenants:1:Mimecast:PageSize", "500"), ("Forwarding:MaxChunksInFlight", "0")]));
 
         problems.Should().Contain(p => p.StartsWith("Tenants[0]:", StringComparison.Ordinal) && p.Contains("PollInterval", StringComparison.Ordinal));
         problems.Should().Contain(p => p.StartsWith("Cluster:", StringComparison.Ordinal) && p.Contains("Port", StringComparison.Ordinal));
+        problems.Should().Contain(p => p.StartsWith("Tenants[1] (globex): Mimecast.PageSize 500", StringComparison.Ordinal), "the sections that did bind are still checked");
+        problems.Should().Contain(p => p.StartsWith("Forwarding.MaxChunksInFlight 0", StringComparison.Ordinal));
+        problems.Should().HaveCount(4, "the defaults that stand in for the sections that did not bind add no problem of their own");
     }
 
     [Theory]
