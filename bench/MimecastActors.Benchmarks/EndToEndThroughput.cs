@@ -268,6 +268,7 @@ internal static class EndToEndThroughput
         var simulatorCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var machineCpu = MachineBusySeconds();
         var clock = Stopwatch.StartNew();
+        var clockStart = Stopwatch.GetTimestamp();
         using var node = Process.Start(start) ?? throw new InvalidOperationException($"could not start {self}");
         node.OutputDataReceived += (_, e) => OnLine(e.Data);
         node.ErrorDataReceived += (_, e) => OnLine(e.Data);
@@ -368,6 +369,18 @@ internal static class EndToEndThroughput
         Console.WriteLine($"  intake: {received.Sum(s => s.Received):N0} received, {delivered:N0} unique, {received.Sum(s => s.Duplicates):N0} duplicates, " +
                           $"{received.Sum(s => s.Requests):N0} requests; Mimecast: {clients.Sum(c => c.SiemCalls):N0} listing calls, most in any window {clients.Max(c => c.MaxCallsInAnyWindow)}/{options.Calls} " +
                           $"(one tenant), {clients.Sum(c => c.TooManyRequests)} 429s, {clients.Sum(c => c.TokensIssued)} tokens, {clients.Sum(c => c.BlobsServed):N0} blobs served");
+        Console.WriteLine($"  start-up, tenants by their first answer (median/90th/last, s after the node started): " +
+                          StartUp("token", scenario.Clients.Select(c => server.Mimecast.Client(c.ClientId).FirstAnswers.Token)) +
+                          StartUp("listing", scenario.Clients.Select(c => server.Mimecast.Client(c.ClientId).FirstAnswers.Listing)) +
+                          StartUp("batch file", scenario.Clients.Select(c => server.Mimecast.Client(c.ClientId).FirstAnswers.Blob)) +
+                          StartUp("intake", expected.Keys.Select(k => server.Intake.Record(k).FirstRequestAt)));
+        string StartUp(string what, IEnumerable<long> timestamps)
+        {
+            var seconds = timestamps.Where(t => t != 0).Select(t => Stopwatch.GetElapsedTime(clockStart, t).TotalSeconds - startedAt.TotalSeconds).Order().ToList();
+            return seconds.Count == 0 ? $"{what} none; " :
+                $"{what} {seconds[seconds.Count / 2]:N2}/{seconds[(int)(seconds.Count * 0.9)]:N2}/{seconds[^1]:N2}; ";
+        }
+
         if (final is not null)
         {
             Console.WriteLine($"  node memory: peak working set {Mb(final.PeakWorkingSet)}, peak managed heap {Mb(final.PeakHeap)} (sampled every 20 ms), " +

@@ -10,6 +10,7 @@ public sealed class IntakeRecord
     private long _unidentified;
     private long _oversize;
     private long _requests;
+    private long _firstRequest;
 
     public string IntakeKey { get; }
 
@@ -20,6 +21,7 @@ public sealed class IntakeRecord
     {
         lock (_gate)
         {
+            _firstRequest = _requests == 0 ? System.Diagnostics.Stopwatch.GetTimestamp() : _firstRequest;
             _requests++;
             _received += identities.Count + oversize;
             _oversize += oversize;
@@ -33,6 +35,18 @@ public sealed class IntakeRecord
                 {
                     _duplicates++;
                 }
+            }
+        }
+    }
+
+    /// <summary>When the first request was accepted (a <see cref="System.Diagnostics.Stopwatch"/> timestamp, 0 for never).</summary>
+    public long FirstRequestAt
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _firstRequest;
             }
         }
     }

@@ -13,6 +13,9 @@ public sealed record ClientStats(
     int BlobsServed,
     long BlobBytesServed);
 
+/// <summary>When the simulator first answered each kind of request of a client (<see cref="System.Diagnostics.Stopwatch"/> timestamps, 0 for never): a start-up's timeline.</summary>
+public readonly record struct FirstAnswers(long Token, long Listing, long Blob);
+
 /// <summary>The answer of a rate limiter for one call, with the figures for the `X-RateLimit-*` headers.</summary>
 public readonly record struct Budget(bool Allowed, int Limit, int Remaining, TimeSpan Reset);
 
@@ -30,6 +33,9 @@ public sealed class SimulatedClient
     private int _tokenRequestsRejected;
     private int _blobsServed;
     private long _blobBytesServed;
+    private long _firstToken;
+    private long _firstListing;
+    private long _firstBlob;
 
     public SimulatedClient(ClientScenario scenario, int seed, DateTimeOffset start)
     {
@@ -110,7 +116,20 @@ public sealed class SimulatedClient
         {
             _calls.Add(call);
         }
+
+        First(ref _firstListing);
     }
+
+    /// <summary>The first time only: one compare per request after that.</summary>
+    private static void First(ref long at)
+    {
+        if (Volatile.Read(ref at) == 0)
+        {
+            Interlocked.CompareExchange(ref at, System.Diagnostics.Stopwatch.GetTimestamp(), 0);
+        }
+    }
+
+    public FirstAnswers FirstAnswers => new(Volatile.Read(ref _firstToken), Volatile.Read(ref _firstListing), Volatile.Read(ref _firstBlob));
 
     internal bool Roll(double probability)
     {
@@ -125,10 +144,15 @@ public sealed class SimulatedClient
         }
     }
 
-    internal void CountTokenIssued() => Interlocked.Increment(ref _tokensIssued);
+    internal void CountTokenIssued()
+    {
+        Interlocked.Increment(ref _tokensIssued);
+        First(ref _firstToken);
+    }
 
     internal void CountBlob(long bytes)
     {
+        First(ref _firstBlob);
         Interlocked.Increment(ref _blobsServed);
         Interlocked.Add(ref _blobBytesServed, bytes);
     }
