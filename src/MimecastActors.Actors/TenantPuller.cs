@@ -523,11 +523,15 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     {
         _state = _state.Apply(e);
         PullerMetrics.Budget(_tenantId, _state.Budget);
+
+        // The snapshot taken at this event holds the state as of this event: a command that records several events
+        // has applied them all before the first is stored, and recovery replays the later ones on top of the snapshot.
+        var asOfThisEvent = _state;
         Persist(e, _ =>
         {
             if (LastSequenceNr % _services.Settings.SnapshotEvery == 0)
             {
-                SaveSnapshot(_state);
+                SaveSnapshot(asOfThisEvent);
             }
 
             then?.Invoke();

@@ -20,7 +20,8 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
 
     private static readonly Config Journal = ConfigurationFactory.ParseString("""
         akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
-        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
+        akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.keeping"
+        akka.persistence.snapshot-store.keeping.class = "MimecastActors.IntegrationTests.Actors.KeepingSnapshotStore, MimecastActors.IntegrationTests"
         """).WithFallback(TenantSerializer.Hocon);
 
     private readonly string _rejectedFolder = Path.Combine(Path.GetTempPath(), $"rejected-{Guid.NewGuid():N}");
@@ -206,6 +207,32 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
     }
 
     [Fact]
+    public async Task A_snapshot_holds_the_state_as_of_its_own_event_not_of_events_recorded_after_it_in_the_same_command()
+    {
+        // Starting records the configuration and then, in the same command, the first round's calls: a snapshot at the
+        // configuration that already counted those calls would have them counted twice once recovery replays them.
+        var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "s", EventTypes = ["receipt"], BacklogFiles = 1, EventsPerFile = 10 });
+        services = services with { Settings = services.Settings with { SnapshotEvery = 1 } };
+
+        var puller = Sys.ActorOf(TenantPuller.Props(Tenant, services), "acme");
+        await AwaitDelivered(puller: puller);
+
+        var snapshots = Akka.Persistence.Persistence.Instance.Apply(Sys).SnapshotStoreFor(null);
+        async Task<TenantState> SnapshotAt(long sequenceNr)
+        {
+            var loaded = await snapshots.Ask<Akka.Persistence.LoadSnapshotResult>(
+                new Akka.Persistence.LoadSnapshot($"tenant-{Tenant}", new Akka.Persistence.SnapshotSelectionCriteria(sequenceNr), sequenceNr), TimeSpan.FromSeconds(3));
+            loaded.Snapshot!.Metadata.SequenceNr.Should().Be(sequenceNr);
+            return (TenantState)loaded.Snapshot.Snapshot;
+        }
+
+        var configured = await SnapshotAt(1);
+        configured.Settings.Should().NotBeNull();
+        configured.Budget.Spent.Should().BeEmpty("the calls were recorded after the configuration");
+        (await SnapshotAt(2)).Budget.Spent.Should().HaveCount(1, "one stream, one listing");
+    }
+
+    [Fact]
     public async Task A_page_of_one_chunk_files_is_journaled_as_one_event_per_file()
     {
         var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "s", EventTypes = ["receipt"], BacklogFiles = 6, EventsPerFile = 40 }, pageSize: 4);
@@ -388,4 +415,12 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
 
     private async Task AwaitCondition(Func<Task<bool>> condition, TimeSpan within) =>
         await AwaitConditionAsync(condition, within, TimeSpan.FromMilliseconds(100));
+}
+
+/// <summary>The in-memory snapshot store, except that it keeps every snapshot, so that a test can read the one taken at any event.</summary>
+public sealed class KeepingSnapshotStore : Akka.Persistence.Snapshot.MemorySnapshotStore
+{
+    protected override Task DeleteAsync(Akka.Persistence.SnapshotMetadata metadata, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    protected override Task DeleteAsync(string persistenceId, Akka.Persistence.SnapshotSelectionCriteria criteria, CancellationToken cancellationToken) => Task.CompletedTask;
 }
