@@ -221,6 +221,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private void Retire(string why)
     {
         _log.Warning("Tenant {0} {1}; it stops and its state is kept", _tenantId, why);
+        _stopping = true; // a Start for a tenant added again meanwhile goes back to the shard, as after a change
         Context.Parent.Tell(new Passivate(TenantProtocol.HandOff.Instance));
     }
 

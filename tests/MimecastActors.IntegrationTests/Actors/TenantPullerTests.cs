@@ -90,6 +90,22 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
     }
 
     [Fact]
+    public async Task A_start_that_reaches_a_retiring_tenant_goes_back_to_the_shard_to_start_the_next_incarnation()
+    {
+        var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "s", EventTypes = ["receipt"], BacklogFiles = 1, EventsPerFile = 10 }, configured: false);
+        var registry = Sys.ActorOf(TenantRegistry.Props(CreateTestProbe(), TimeSpan.FromMinutes(1), TimeProvider.System), "registry");
+        Akka.Hosting.ActorRegistry.For(Sys).Register<TenantRegistryProxy>(registry);
+        var shard = CreateTestProbe();
+
+        var puller = shard.ChildActorOf(TenantPuller.Props(Tenant, services), "acme");
+        shard.ExpectMsg<Akka.Cluster.Sharding.Passivate>(TimeSpan.FromSeconds(5)); // known nowhere: it retires
+
+        // Added again before the shard stopped it: the shard must get the Start back, or the tenant stays stopped.
+        puller.Tell(new TenantProtocol.Start(Tenant), TestActor);
+        shard.ExpectMsg<TenantProtocol.Start>(TimeSpan.FromSeconds(3)).TenantId.Should().Be(Tenant);
+    }
+
+    [Fact]
     public async Task A_node_with_another_key_does_not_pull_and_says_why()
     {
         var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "registry-secret", EventTypes = ["receipt"], BacklogFiles = 1, EventsPerFile = 10 },
