@@ -31,6 +31,7 @@ public sealed class FileForwarding : IBatchLineSink
     private readonly string _tenant;
     private readonly string _stream;
     private readonly BatchFileRef _file;
+    private readonly int _generation;
     private readonly IActorRef _forwarder;
     private readonly IRejectedLineStore _rejected;
     private readonly IntakeChunkBuilder _chunk;
@@ -44,11 +45,12 @@ public sealed class FileForwarding : IBatchLineSink
     private long? _newestMs;
     private readonly List<RejectedRecord> _setAside = [];
 
-    private FileForwarding(string tenant, string stream, BatchFileRef file, long skip, long setAsideThrough, IActorRef forwarder, IRejectedLineStore rejected, IntakeChunkBuilder chunk, SemaphoreSlim readGate, TimeProvider time)
+    private FileForwarding(string tenant, string stream, BatchFileRef file, int generation, long skip, long setAsideThrough, IActorRef forwarder, IRejectedLineStore rejected, IntakeChunkBuilder chunk, SemaphoreSlim readGate, TimeProvider time)
     {
         _tenant = tenant;
         _stream = stream;
         _file = file;
+        _generation = generation;
         _forwarder = forwarder;
         _rejected = rejected;
         _chunk = chunk;
@@ -59,14 +61,15 @@ public sealed class FileForwarding : IBatchLineSink
         _setAsideBefore = _setAsideThrough = setAsideThrough;
     }
 
+    /// <param name="generation">The page delivery this read is for: its chunks say so (<see cref="ChunkOrigin.Generation"/>).</param>
     /// <param name="skip">Lines already offered, or acknowledged: the read starts after them.</param>
     /// <param name="setAsideThrough">Rejected lines up to this one were recorded by an earlier read: a rejected line after the lines offered is read again, not recorded again.</param>
     public static async Task<FileForwarded> RunAsync(
-        string tenant, string stream, BatchFileRef file, long skip, long setAsideThrough, BatchFileReader reader, SekoiaIntakeClient intake,
+        string tenant, string stream, BatchFileRef file, int generation, long skip, long setAsideThrough, BatchFileReader reader, SekoiaIntakeClient intake,
         IActorRef forwarder, IRejectedLineStore rejected, SemaphoreSlim readGate, TimeProvider time, CancellationToken cancel)
     {
         using var chunk = intake.CreateChunkBuilder();
-        var forwarding = new FileForwarding(tenant, stream, file, skip, setAsideThrough, forwarder, rejected, chunk, readGate, time);
+        var forwarding = new FileForwarding(tenant, stream, file, generation, skip, setAsideThrough, forwarder, rejected, chunk, readGate, time);
         try
         {
             await forwarding.TakeReadPlaceAsync(cancel);
@@ -140,7 +143,7 @@ public sealed class FileForwarding : IBatchLineSink
         }
 
         var newest = _newestMs is { } ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : (DateTimeOffset?)null;
-        var origin = new ChunkOrigin(_stream, _file.Identity, _offeredThrough + 1, _lastEventLine, newest, EndsRead: !readOn);
+        var origin = new ChunkOrigin(_stream, _file.Identity, _offeredThrough + 1, _lastEventLine, newest, EndsRead: !readOn, _generation);
         PullerMetrics.EventsRead.Add(_chunk.EventCount, PullerMetrics.Tenant(_tenant), PullerMetrics.Stream(_stream));
         var offer = new Offer(_chunk.Seal(), origin);
         GiveReadPlaceUp();

@@ -10,7 +10,12 @@ namespace MimecastActors.Actors;
 /// The last chunk of its read: the read's result, which says whether the file is complete, is on its way to the puller,
 /// which waits for it before journaling this chunk's progress (the acknowledgement may come first).
 /// </param>
-public sealed record ChunkOrigin(string Stream, string File, long FirstLine, long LastLine, DateTimeOffset? NewestEventAt, bool EndsRead = false);
+/// <param name="Generation">
+/// The page delivery the chunk was read for. A chunk still in the forwarder when its stream's delivery was dropped (a
+/// pause, a replay) is acknowledged after a new delivery read the file again, in chunks cut elsewhere: it must not
+/// count for the new one.
+/// </param>
+public sealed record ChunkOrigin(string Stream, string File, long FirstLine, long LastLine, DateTimeOffset? NewestEventAt, bool EndsRead = false, int Generation = 0);
 
 /// <summary>The messages of the <see cref="Forwarder"/>.</summary>
 public static class ForwarderProtocol

@@ -414,7 +414,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         var forwarded = delivered.Events - (_setAsideUndelivered.Remove(origin, out var setAside) ? setAside : 0);
         _eventsDelivered += forwarded;
         PullerMetrics.Forwarded(_tenantId, origin.Stream, forwarded, origin.NewestEventAt);
-        if (_deliveries.TryGetValue(origin.Stream, out var delivering))
+        if (_deliveries.TryGetValue(origin.Stream, out var delivering) && delivering.Generation == origin.Generation)
         {
             Carry(origin.Stream, delivering, delivering.Delivery.Acknowledged(
                 origin.File, origin.FirstLine, origin.LastLine, origin.NewestEventAt, origin.EndsRead, _state.Streams[origin.Stream].Page, Now));
@@ -444,7 +444,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
                 case DeliveryStep.Read read:
                     var file = delivering.Page.Files.First(f => f.Identity == read.File);
                     var generation = delivering.Generation;
-                    FileForwarding.RunAsync(_tenantId, stream, file, read.Skip, read.SetAsideThrough, _services.Reader, _intake!, _forwarder, _services.Rejected, _services.ReadGate, _services.Time, _reading.Token)
+                    FileForwarding.RunAsync(_tenantId, stream, file, generation, read.Skip, read.SetAsideThrough, _services.Reader, _intake!, _forwarder, _services.Rejected, _services.ReadGate, _services.Time, _reading.Token)
                         .PipeTo(Self, success: result => new FileDone(stream, file, generation, result), failure: e => new FileDone(stream, file, generation, null, e));
                     break;
                 case DeliveryStep.ReadAgainLater again:

@@ -12,15 +12,25 @@ public sealed record FileAcks(long Through, ImmutableSortedDictionary<long, long
     /// <summary>Nothing acknowledged yet beyond the lines a resumed read skipped.</summary>
     public static FileAcks From(long linesAlreadyDone) => new(linesAlreadyDone, ImmutableSortedDictionary<long, long>.Empty);
 
-    /// <summary>Records the chunk covering lines <paramref name="first"/>..<paramref name="last"/> (from 1).</summary>
+    /// <summary>
+    /// Records the chunk covering lines <paramref name="first"/>..<paramref name="last"/> (from 1). Chunks of two reads
+    /// of the file may overlap (a read cut short, the file read again from its last acknowledged line): whatever they
+    /// cover together counts, or a prefix ending inside a chunk would never meet the next chunk's first line.
+    /// </summary>
     public FileAcks Ack(long first, long last)
     {
-        var ahead = Ahead.SetItem(first, last);
-        var through = Through;
-        while (ahead.TryGetValue(through + 1, out var end))
+        if (last <= Through)
         {
-            ahead = ahead.Remove(through + 1);
-            through = end;
+            return this;
+        }
+
+        var ahead = Ahead.SetItem(first, Math.Max(last, Ahead.GetValueOrDefault(first)));
+        var through = Through;
+        while (!ahead.IsEmpty && ahead.Keys.First() <= through + 1)
+        {
+            var (start, end) = ahead.First();
+            ahead = ahead.Remove(start);
+            through = Math.Max(through, end);
         }
 
         return new FileAcks(through, ahead);

@@ -33,7 +33,7 @@ public sealed class FileForwardingTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
     }
 
     private Task<FileForwarded> Forward(int file, TestProbe forwarder, SemaphoreSlim readGate, CancellationToken cancel = default) =>
-        FileForwarding.RunAsync("acme", "receipt", _files[file], 0, 0, _mimecast.Reader, _intake.Client, forwarder.Ref,
+        FileForwarding.RunAsync("acme", "receipt", _files[file], 0, 0, 0, _mimecast.Reader, _intake.Client, forwarder.Ref,
             new RejectedLineFiles(_rejected), readGate, TimeProvider.System, cancel);
 
     private static async Task<FileForwarded> AcceptAll(TestProbe forwarder, Task<FileForwarded> reading)
@@ -138,7 +138,7 @@ public sealed class FileForwardingTests : Akka.TestKit.Xunit2.TestKit, IAsyncLif
     {
         using var gate = new SemaphoreSlim(1);
         var forwarder = CreateTestProbe();
-        var reading = FileForwarding.RunAsync("acme", "receipt", file, offered, setAside, mimecast.Reader, _intake.Client, forwarder.Ref,
+        var reading = FileForwarding.RunAsync("acme", "receipt", file, 0, offered, setAside, mimecast.Reader, _intake.Client, forwarder.Ref,
             rejected, gate, TimeProvider.System, CancellationToken.None);
         while (!reading.IsCompleted)
         {
