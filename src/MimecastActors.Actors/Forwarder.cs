@@ -19,6 +19,7 @@ namespace MimecastActors.Actors;
 /// intake refuses the tenant, which the parent hears about and answers by pausing with its cursor untouched.
 /// Each chunk's acknowledgement is reported as it was offered, whatever request carried it.
 /// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The stop's cancellation is disposed in PostStop, the end of the actor's life.")]
 public sealed class Forwarder : ReceiveActor, IWithTimers
 {
     private readonly SekoiaIntakeClient _intake;
@@ -26,6 +27,9 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
     private readonly Queue<(IActorRef Producer, Offer Offer)> _waiting = new();
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly KeyValuePair<string, object?> _tenantTag;
+
+    /// <summary>Cancelled when the forwarder stops: a request it no longer waits for must not go on (with a key refused or replaced, say).</summary>
+    private readonly CancellationTokenSource _stopped = new();
     private int _inFlight;
     private long _bytesHeld;
 
@@ -95,7 +99,7 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
 
     // The intake client's own limit bounds the node's concurrent requests, whatever the number of tenants.
     private void Start(Send job) =>
-        _intake.SendAsync(job.Chunk).PipeTo(Self, success: outcome => new Sent(job, outcome), failure: e => new Sent(job, null, e));
+        _intake.SendAsync(job.Chunk, _stopped.Token).PipeTo(Self, success: outcome => new Sent(job, outcome), failure: e => new Sent(job, null, e));
 
     private void Handle(Sent sent)
     {
@@ -212,9 +216,12 @@ public sealed class Forwarder : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        // Chunks still held leave with the forwarder (the next owner of the tenant sends them again); their buffers
-        // are left to the garbage collector, since a request may still be reading one.
+        // Chunks still held leave with the forwarder (the next owner of the tenant, or the next forwarder after a pause,
+        // sends them again) and their requests are cancelled; their buffers are left to the garbage collector, since a
+        // request may still be reading one.
         PullerMetrics.InFlight(-_inFlight, -_bytesHeld);
+        _stopped.Cancel();
+        _stopped.Dispose(); // a request still on its way sees the token cancelled: a disposed source keeps that
 
         base.PostStop();
     }

@@ -30,6 +30,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private MimecastApiClient? _api;
     private SekoiaIntakeClient? _intake;
     private IActorRef _forwarder = ActorRefs.Nobody;
+    private int _forwarders;
     private CancellationTokenSource _reading = new();
     private readonly HashSet<string> _listing = new(StringComparer.Ordinal);
     private int _listingFailures;
@@ -117,6 +118,11 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
                 _listingFailures = 0;
                 _lastError = null;
                 _notBefore = DateTimeOffset.MinValue;
+                if (_forwarder.IsNobody() && _intake is not null)
+                {
+                    _forwarder = NewForwarder(_intake);
+                }
+
                 Record(new TenantEvents.Resumed(Now));
                 Self.Tell(Tick.Instance);
             }
@@ -230,7 +236,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     {
         _api = _services.Mimecast.Create(configuration.Mimecast);
         _intake = _services.Intake.Create(configuration.Settings.IntakeUrl, configuration.IntakeKey);
-        _forwarder = Context.ActorOf(Forwarder.Props(_intake, _services.Settings.Forwarder, _tenantId), "forwarder");
+        _forwarder = NewForwarder(_intake);
         if (!_hosted)
         {
             _hosted = true;
@@ -492,7 +498,15 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             _tenantId, rest.File, stream, rest.Line, rest.Reads, $"{rest.Reason}, {rest.Detail}");
     }
 
-    /// <summary>Only an operator can fix this: stop reading, keep every cursor where it is, say why.</summary>
+    /// <summary>A forwarder of its own name: one stopped at a pause may not have stopped yet when the next starts.</summary>
+    private IActorRef NewForwarder(SekoiaIntakeClient intake) =>
+        Context.ActorOf(Forwarder.Props(intake, _services.Settings.Forwarder, _tenantId), $"forwarder-{++_forwarders}");
+
+    /// <summary>
+    /// Only an operator can fix this: stop reading, keep every cursor where it is, say why. The forwarder stops too,
+    /// with the chunks it holds and their requests: they would go on to an intake that refused the key, their
+    /// acknowledgements would no longer count, and offers left waiting would pile up at each pause.
+    /// </summary>
     private void Pause(string reason)
     {
         if (_state.IsPaused)
@@ -506,6 +520,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         _reading.Dispose();
         _reading = new CancellationTokenSource();
         _deliveries.Clear();
+        Context.Stop(_forwarder);
+        _forwarder = ActorRefs.Nobody;
         Record(new TenantEvents.Paused(reason, Now));
     }
 

@@ -24,6 +24,7 @@ public static class IntakeEndpoints
 
     private static async Task Batch(HttpContext http, IntakeSimulator intake)
     {
+        intake.CountArrival();
         if (intake.ActiveOutage(intake.Time.GetUtcNow()) is { } outage)
         {
             if (outage.RetryAfter is { } wait)

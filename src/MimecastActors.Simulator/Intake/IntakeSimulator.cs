@@ -8,6 +8,7 @@ public sealed class IntakeSimulator
     private readonly ConcurrentDictionary<string, IntakeRecord> _records = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private readonly List<(DateTimeOffset From, DateTimeOffset Until, int Status, TimeSpan? RetryAfter)> _outages = [];
+    private long _arrived;
 
     public IntakeSimulator(Scenario scenario, TimeProvider time)
     {
@@ -33,6 +34,11 @@ public sealed class IntakeSimulator
 
     /// <summary>Added before every answer.</summary>
     public TimeSpan Latency { get; set; }
+
+    /// <summary>Requests that reached the intake, whatever became of them (refused, cut off by the client, accepted).</summary>
+    public long RequestsArrived => Interlocked.Read(ref _arrived);
+
+    internal void CountArrival() => Interlocked.Increment(ref _arrived);
 
     public void AddKey(string intakeKey) => _records.TryAdd(intakeKey, new IntakeRecord(intakeKey));
 

@@ -106,6 +106,26 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
     }
 
     [Fact]
+    public async Task A_pause_cuts_off_the_intake_requests_in_flight_and_a_resume_delivers_everything_once()
+    {
+        var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "s", EventTypes = ["receipt"], BacklogFiles = 1, EventsPerFile = 50 });
+        _sim.Intake.Latency = TimeSpan.FromSeconds(3);
+        var puller = Sys.ActorOf(TenantPuller.Props(Tenant, services), "acme");
+        await AwaitConditionAsync(() => Task.FromResult(_sim.Intake.RequestsArrived >= 1), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(20));
+
+        await puller.Ask<TenantProtocol.Status>(new TenantProtocol.PauseTenant(Tenant, "maintenance"), TimeSpan.FromSeconds(3));
+        await Task.Delay(TimeSpan.FromSeconds(4)); // past the intake's answer to the request sent before the pause
+
+        _sim.Intake.Record(IntakeKey).Stats.Requests.Should().Be(0, "the request in flight at the pause was cut off, not left to finish");
+        _sim.Intake.RequestsArrived.Should().Be(1, "nothing is sent while the tenant is paused");
+
+        _sim.Intake.Latency = TimeSpan.Zero;
+        await puller.Ask<TenantProtocol.Status>(new TenantProtocol.ResumeTenant(Tenant), TimeSpan.FromSeconds(3));
+        await AwaitDelivered(puller: puller);
+        _sim.Intake.Record(IntakeKey).Stats.Duplicates.Should().Be(0);
+    }
+
+    [Fact]
     public async Task A_node_with_another_key_does_not_pull_and_says_why()
     {
         var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "registry-secret", EventTypes = ["receipt"], BacklogFiles = 1, EventsPerFile = 10 },
