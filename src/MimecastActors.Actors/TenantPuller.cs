@@ -31,6 +31,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     private SekoiaIntakeClient? _intake;
     private IActorRef _forwarder = ActorRefs.Nobody;
     private int _forwarders;
+    private bool _pausedBeforeStart;
     private CancellationTokenSource _reading = new();
     private readonly HashSet<string> _listing = new(StringComparer.Ordinal);
     private int _listingFailures;
@@ -245,7 +246,10 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         if (_state.Settings is not { } known || !known.SameAs(configuration.Settings))
         {
             Record(new TenantEvents.Configured(configuration.Settings, Now));
-            if (_state.IsPaused)
+
+            // A pause this incarnation recorded while it waited for its configuration came after the change it now
+            // applies (an operator's pause right after an update): the change does not lift it.
+            if (_state.IsPaused && !_pausedBeforeStart)
             {
                 Record(new TenantEvents.Resumed(Now));
             }
@@ -520,8 +524,12 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         _reading.Dispose();
         _reading = new CancellationTokenSource();
         _deliveries.Clear();
-        Context.Stop(_forwarder);
-        _forwarder = ActorRefs.Nobody;
+        _pausedBeforeStart = _api is null;
+        if (!_forwarder.IsNobody())
+        {
+            Context.Stop(_forwarder);
+            _forwarder = ActorRefs.Nobody;
+        }
         Record(new TenantEvents.Paused(reason, Now));
     }
 

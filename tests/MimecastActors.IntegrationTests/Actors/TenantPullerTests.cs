@@ -126,6 +126,26 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
     }
 
     [Fact]
+    public async Task A_pause_that_reaches_a_tenant_waiting_for_its_new_configuration_is_not_lifted_by_that_configuration()
+    {
+        var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "s", EventTypes = ["receipt"], BacklogFiles = 1, EventsPerFile = 10 }, configured: false);
+        var registry = CreateTestProbe();
+        Akka.Hosting.ActorRegistry.For(Sys).Register<TenantRegistryProxy>(registry);
+
+        var puller = Sys.ActorOf(TenantPuller.Props(Tenant, services), "acme");
+        registry.ExpectMsg<TenantRegistryProtocol.FindTenant>(TimeSpan.FromSeconds(5));
+        var lookup = registry.LastSender;
+        (await puller.Ask<TenantProtocol.Status>(new TenantProtocol.PauseTenant(Tenant, "mailbox migration"), TimeSpan.FromSeconds(3)))
+            .PausedBecause.Should().Be("paused by an operator: mailbox migration");
+
+        lookup.Tell(new TenantRegistryProtocol.Found(Tenant, _configuration.Seal(Secrets)));
+
+        await AwaitAssertAsync(async () => (await puller.Ask<TenantProtocol.Status>(new TenantProtocol.GetStatus(Tenant))).Configured.Should().BeTrue(), TimeSpan.FromSeconds(5));
+        (await puller.Ask<TenantProtocol.Status>(new TenantProtocol.GetStatus(Tenant))).PausedBecause.Should().Be("paused by an operator: mailbox migration");
+        _sim.Mimecast.Client(Tenant).Calls.Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task A_node_with_another_key_does_not_pull_and_says_why()
     {
         var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "registry-secret", EventTypes = ["receipt"], BacklogFiles = 1, EventsPerFile = 10 },
