@@ -288,7 +288,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         }
 
         var settings = _state.Settings!;
-        var queries = streams.Select(s => (s.Key, Query: new BatchQuery(s.Definition.Types, settings.PageSize, s.Cursor, StartsAt: s.Cursor is null ? s.ReplayFrom : null))).ToList();
+        var queries = streams.Select(s => (s.Key, Query: new BatchQuery(s.Definition.Types, settings.PageSize, s.Cursor, s.StartsAt))).ToList();
         var api = _api;
         _listing.UnionWith(queries.Select(q => q.Key));
 
@@ -301,8 +301,8 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             {
                 // A failure the client did not classify still ends the listing, or the stream would never be listed again.
                 api.ListAsync(query, CancellationToken.None).PipeTo(Self,
-                    success: outcome => new Listed(stream, query.NextPage, sentAt, outcome),
-                    failure: e => new Listed(stream, query.NextPage, sentAt,
+                    success: outcome => new Listed(stream, query.NextPage, query.StartsAt, sentAt, outcome),
+                    failure: e => new Listed(stream, query.NextPage, query.StartsAt, sentAt,
                         new ListingFailed(new MimecastFailure(MimecastFailureKind.Transport, $"Mimecast listing failed: {e.Message}"), RateLimitStatus.Unknown, 1)));
             }
         });
@@ -318,7 +318,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         }
 
         var decision = ListingPolicy.Decide(
-            _state, listed.Stream, listed.Cursor, listed.SentAt, listed.Outcome.Calls, _deliveries.ContainsKey(listed.Stream), AnswerOf(listed.Outcome), Now);
+            _state, listed.Stream, listed.Cursor, listed.StartsAt, listed.SentAt, listed.Outcome.Calls, _deliveries.ContainsKey(listed.Stream), AnswerOf(listed.Outcome), Now);
         foreach (var e in decision.Record)
         {
             Record(e);
@@ -595,7 +595,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
 
     /// <param name="Cursor">The cursor the page was listed with: a page listed before a replay moved the cursor is dropped.</param>
     /// <param name="SentAt">When the listing's call was journaled as spent.</param>
-    private sealed record Listed(string Stream, string? Cursor, DateTimeOffset SentAt, ListingOutcome Outcome);
+    private sealed record Listed(string Stream, string? Cursor, DateOnly? StartsAt, DateTimeOffset SentAt, ListingOutcome Outcome);
 
     private sealed record ReadAgain(string Stream);
 

@@ -42,11 +42,12 @@ public sealed record ListingDecision(IReadOnlyList<ITenantEvent> Record, Listing
 public static class ListingPolicy
 {
     /// <param name="listedWith">The cursor the page was listed with: a replay meanwhile moved it.</param>
+    /// <param name="listedFrom">The start date the page was listed from (a replay's, with no cursor): a replay meanwhile changed it.</param>
     /// <param name="sentAt">When the listing's call was journaled as spent.</param>
     /// <param name="calls">Requests the listing sent: a refused token is retried once, and both count.</param>
     /// <param name="delivering">The stream is delivering a page (known in memory only).</param>
     public static ListingDecision Decide(
-        TenantState state, string stream, string? listedWith, DateTimeOffset sentAt, int calls, bool delivering, ListingAnswer answer, DateTimeOffset now)
+        TenantState state, string stream, string? listedWith, DateOnly? listedFrom, DateTimeOffset sentAt, int calls, bool delivering, ListingAnswer answer, DateTimeOffset now)
     {
         var record = new List<ITenantEvent>();
         if (!state.Budget.Policy.GuardCovers(sentAt, now))
@@ -72,7 +73,8 @@ public static class ListingPolicy
             ListingAnswer.Page { Files: 0 } when delivering || current is { Page.IsEmpty: false } =>
                 new ListingStep.ListAgain($"listing {stream} again: the API answered an empty page for a page in progress"),
 
-            ListingAnswer.Page when current is null || current.Cursor != listedWith =>
+            // A replay sets the cursor back to none: a stream that had none already is told by its start date.
+            ListingAnswer.Page when current is null || current.Cursor != listedWith || current.StartsAt != listedFrom =>
                 new ListingStep.Drop("the stream was replayed while its page was listed"),
 
             ListingAnswer.Page => new ListingStep.Deliver(),

@@ -22,6 +22,9 @@ public sealed record StreamState(
 
     public string Key => Definition.Key;
 
+    /// <summary>The date the next listing starts from: a replay's, until its first page is done; none with a cursor.</summary>
+    public DateOnly? StartsAt => Cursor is null ? ReplayFrom : null;
+
     /// <summary>How far behind the newest forwarded event is; unknown (null) before the first one.</summary>
     public TimeSpan? Lag(DateTimeOffset now) => NewestEventAt is { } newest ? now - newest : null;
 }

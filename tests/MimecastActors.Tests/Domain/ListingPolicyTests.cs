@@ -7,8 +7,8 @@ namespace MimecastActors.Tests.Domain;
 public sealed class ListingPolicyTests
 {
     private static ListingDecision Decide(
-        TenantState state, ListingAnswer answer, string? listedWith = null, bool delivering = false, int calls = 1, TimeSpan? answeredAfter = null) =>
-        ListingPolicy.Decide(state, "receipt", listedWith, T0, calls, delivering, answer, T0 + (answeredAfter ?? TimeSpan.FromMilliseconds(200)));
+        TenantState state, ListingAnswer answer, string? listedWith = null, bool delivering = false, int calls = 1, TimeSpan? answeredAfter = null, DateOnly? listedFrom = null) =>
+        ListingPolicy.Decide(state, "receipt", listedWith, listedFrom, T0, calls, delivering, answer, T0 + (answeredAfter ?? TimeSpan.FromMilliseconds(200)));
 
     [Fact]
     public void A_page_is_delivered_when_the_stream_still_stands_where_it_was_listed()
@@ -39,6 +39,19 @@ public sealed class ListingPolicyTests
         Decide(moved, new ListingAnswer.Page(3), listedWith: null).Then.Should().BeOfType<ListingStep.Drop>()
             .Which.Why.Should().Contain("replayed");
         Decide(moved, new ListingAnswer.Page(3), listedWith: "token-2").Then.Should().Be(new ListingStep.Deliver());
+    }
+
+    [Fact]
+    public void A_page_listed_before_a_replay_of_a_stream_without_a_cursor_is_dropped()
+    {
+        // No cursor before the replay and none after it: only the start date tells the listings apart.
+        var replayed = Configured().Apply(new TenantEvents.StreamReplayed("receipt", new DateOnly(2026, 11, 1), T0));
+
+        Decide(replayed, new ListingAnswer.Page(3), listedWith: null, listedFrom: null).Then.Should().BeOfType<ListingStep.Drop>()
+            .Which.Why.Should().Contain("replayed");
+        Decide(replayed, new ListingAnswer.Page(3), listedWith: null, listedFrom: new DateOnly(2026, 11, 1)).Then.Should().Be(new ListingStep.Deliver());
+        var again = replayed.Apply(new TenantEvents.StreamReplayed("receipt", new DateOnly(2026, 10, 1), T0));
+        Decide(again, new ListingAnswer.Page(3), listedWith: null, listedFrom: new DateOnly(2026, 11, 1)).Then.Should().BeOfType<ListingStep.Drop>();
     }
 
     [Fact]
