@@ -9,6 +9,13 @@ public sealed record PullerSettings(int SnapshotEvery, int TruncatedFileRetries,
 {
     public static readonly PullerSettings Default = new(500, 3, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(5), ForwarderSettings.Default);
 
+    /// <summary>
+    /// How often a tenant added through the admin API asks the registry whether its configuration still stands: the
+    /// registry's notice of a change or a removal crosses the network at most once, and a tenant that missed it would
+    /// go on with the old settings, or after its removal, for ever.
+    /// </summary>
+    public TimeSpan ConfirmConfigurationEvery { get; init; } = TimeSpan.FromMinutes(1);
+
     public TimeSpan Backoff(int failures) => ExponentialBackoff.Delay(MinBackoff, MaxBackoff, failures);
 }
 

@@ -77,6 +77,15 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             _log.Warning("Tenant {0}: the tenant registry did not answer ({1}); asking again", _tenantId, silent.Reason);
             Timers.StartSingleTimer(Begin.Instance, Begin.Instance, _services.Settings.MinBackoff);
         });
+        Command<ConfirmConfiguration>(_ =>
+        {
+            if (ActorRegistry.For(Context.System).TryGet<TenantRegistryProxy>(out var registry))
+            {
+                registry.Ask<TenantRegistryProtocol.Found>(new TenantRegistryProtocol.FindTenant(_tenantId), RegistryTimeout)
+                    .PipeTo(Self, success: found => new ConfigurationConfirmed(found), failure: _ => new ConfigurationConfirmed(null));
+            }
+        });
+        Command<ConfigurationConfirmed>(confirmed => OnConfirmed(confirmed.Found));
         Command<TenantProtocol.ConfigurationChanged>(_ =>
         {
             _log.Info("Tenant {0}: its configuration changed; it stops to start again on the new one", _tenantId);
@@ -222,6 +231,26 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         }
 
         Start(configuration);
+        Timers.StartPeriodicTimer(ConfirmConfiguration.Instance, ConfirmConfiguration.Instance, _services.Settings.ConfirmConfigurationEvery);
+    }
+
+    private void OnConfirmed(TenantRegistryProtocol.Found? found)
+    {
+        if (_stopping || found is null)
+        {
+            return; // stopping anyway, or the registry did not answer: the next round asks again
+        }
+
+        if (found.Tenant is null)
+        {
+            Retire("was removed through the admin API (the notice of its removal did not arrive)");
+        }
+        else if (_state.Settings is { } known && !known.SameAs(found.Tenant.Settings))
+        {
+            _log.Warning("Tenant {0}: its configuration changed (the notice of the change did not arrive); it stops to start again on the new one", _tenantId);
+            _stopping = true;
+            Context.Parent.Tell(new Passivate(TenantProtocol.HandOff.Instance));
+        }
     }
 
     /// <summary>Passivating (not just stopping) takes the tenant out of the remembered entities, so it does not come back after a restart.</summary>
@@ -587,6 +616,14 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     }
 
     private sealed record RegistryUnanswered(string Reason);
+
+    private sealed class ConfirmConfiguration
+    {
+        public static readonly ConfirmConfiguration Instance = new();
+    }
+
+    /// <param name="Found">The registry's answer; null if it did not answer.</param>
+    private sealed record ConfigurationConfirmed(TenantRegistryProtocol.Found? Found);
 
     private sealed class Tick
     {

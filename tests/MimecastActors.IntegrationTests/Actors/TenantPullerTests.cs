@@ -146,6 +146,40 @@ public sealed class TenantPullerTests : Akka.TestKit.Xunit2.TestKit, IAsyncLifet
     }
 
     [Fact]
+    public async Task A_tenant_whose_notice_of_removal_or_change_was_lost_finds_out_from_the_registry()
+    {
+        var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "s", EventTypes = ["receipt"], BacklogFiles = 1, EventsPerFile = 10 }, configured: false);
+        services = services with { Settings = services.Settings with { ConfirmConfigurationEvery = TimeSpan.FromMilliseconds(300) } };
+        var registry = CreateTestProbe();
+        Akka.Hosting.ActorRegistry.For(Sys).Register<TenantRegistryProxy>(registry);
+        var registered = _configuration.Seal(Secrets);
+
+        async Task Run(string name, TenantRegistryProtocol.Found answerLater)
+        {
+            var shard = CreateTestProbe();
+            var puller = shard.ChildActorOf(TenantPuller.Props(Tenant, services), name);
+            registry.ExpectMsg<TenantRegistryProtocol.FindTenant>(TimeSpan.FromSeconds(5));
+            registry.Reply(new TenantRegistryProtocol.Found(Tenant, registered));
+            await AwaitDelivered();
+
+            registry.ExpectMsg<TenantRegistryProtocol.FindTenant>(TimeSpan.FromSeconds(5)); // the configuration still stands
+            registry.Reply(new TenantRegistryProtocol.Found(Tenant, registered));
+            shard.ExpectNoMsg(TimeSpan.FromMilliseconds(100));
+            registry.ExpectMsg<TenantRegistryProtocol.FindTenant>(TimeSpan.FromSeconds(5));
+            registry.Reply(answerLater);
+            shard.ExpectMsg<Akka.Cluster.Sharding.Passivate>(TimeSpan.FromSeconds(3));
+
+            Watch(puller);
+            Sys.Stop(puller); // as the shard does once passivated
+            ExpectTerminated(puller);
+            registry.ReceiveWhile(TimeSpan.FromMilliseconds(400), m => m); // questions asked on the way out
+        }
+
+        await Run("acme-1", new TenantRegistryProtocol.Found(Tenant, null));
+        await Run("acme-2", new TenantRegistryProtocol.Found(Tenant, registered with { Settings = registered.Settings with { PageSize = 50 } }));
+    }
+
+    [Fact]
     public async Task A_node_with_another_key_does_not_pull_and_says_why()
     {
         var services = await Start(new ClientScenario { ClientId = Tenant, ClientSecret = "registry-secret", EventTypes = ["receipt"], BacklogFiles = 1, EventsPerFile = 10 },
