@@ -68,17 +68,27 @@ public sealed partial class MimecastApiClient
 
             using (response)
             {
-                rate = RateLimitStatus.From(response.Headers);
-                if (response.StatusCode == HttpStatusCode.Unauthorized && !refreshed)
+                try
                 {
-                    // The token expired or was revoked early: discard it, fetch a new one, try once more.
-                    LogTokenRefused(_log, _credentials.ClientId);
-                    _tokens.Invalidate(token);
-                    refreshed = true;
-                    continue;
-                }
+                    rate = RateLimitStatus.From(response.Headers);
+                    if (response.StatusCode == HttpStatusCode.Unauthorized && !refreshed)
+                    {
+                        // The token expired or was revoked early: discard it, fetch a new one, try once more.
+                        LogTokenRefused(_log, _credentials.ClientId);
+                        _tokens.Invalidate(token);
+                        refreshed = true;
+                        continue;
+                    }
 
-                return await InterpretAsync(response, rate, calls, cancel);
+                    return await InterpretAsync(response, rate, calls, cancel);
+                }
+                catch (Exception e) when (!cancel.IsCancellationRequested)
+                {
+                    // An answer no rule above foresaw (a charset .NET cannot decode, say): a clear failure that still
+                    // counts every call sent, not an exception the caller can only count as one call.
+                    return new ListingFailed(new MimecastFailure(MimecastFailureKind.MalformedResponse,
+                        $"Mimecast listing answered {(int)response.StatusCode} in a way that could not be read: {e.Message}", (int)response.StatusCode), rate, calls);
+                }
             }
         }
     }

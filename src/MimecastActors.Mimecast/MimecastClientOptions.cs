@@ -30,6 +30,12 @@ public sealed class MimecastClientOptions
     /// <summary>Retries of a batch file download that failed before its body started (transport errors, 5xx).</summary>
     public int BlobRetries { get; set; } = 2;
 
+    /// <summary>
+    /// The longest a retry of a token or blob request waits for a `Retry-After`: a retry holds the read's place (one
+    /// of the node's few) or the tenant's listing round, so an hour asked by a proxy must not become an hour held.
+    /// </summary>
+    public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>First retry delay of token and blob requests (exponential, with jitter).</summary>
     public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 

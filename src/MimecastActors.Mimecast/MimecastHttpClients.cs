@@ -36,7 +36,7 @@ public static class MimecastHttpClients
             .AddResilienceHandler(Token, (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<MimecastClientOptions>>().Value;
-                pipeline.AddRetry(Retry(options.TokenRetries, options.RetryDelay, retryOn429: false));
+                pipeline.AddRetry(Retry(options.TokenRetries, options.RetryDelay, options.MaxRetryAfter, retryOn429: false));
                 pipeline.AddTimeout(options.RequestTimeout);
             });
 
@@ -55,7 +55,7 @@ public static class MimecastHttpClients
             .AddResilienceHandler(Blobs, (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<MimecastClientOptions>>().Value;
-                pipeline.AddRetry(Retry(options.BlobRetries, options.RetryDelay, retryOn429: true));
+                pipeline.AddRetry(Retry(options.BlobRetries, options.RetryDelay, options.MaxRetryAfter, retryOn429: true));
                 pipeline.AddTimeout(options.RequestTimeout); // until the headers: the body streams for as long as it takes
             });
 
@@ -77,7 +77,7 @@ public static class MimecastHttpClients
         ConnectTimeout = TimeSpan.FromSeconds(15),
     };
 
-    private static HttpRetryStrategyOptions Retry(int attempts, TimeSpan delay, bool retryOn429)
+    private static HttpRetryStrategyOptions Retry(int attempts, TimeSpan delay, TimeSpan maxRetryAfter, bool retryOn429)
     {
         var retry = new HttpRetryStrategyOptions
         {
@@ -85,7 +85,10 @@ public static class MimecastHttpClients
             Delay = delay,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
-            ShouldRetryAfterHeader = true,
+
+            // Polly's own reading of the header knows no upper bound (MaxDelay caps only the backoff it computes).
+            ShouldRetryAfterHeader = false,
+            DelayGenerator = args => ValueTask.FromResult(RetryAfter(args.Outcome.Result, maxRetryAfter)),
         };
         if (!retryOn429)
         {
@@ -96,6 +99,17 @@ public static class MimecastHttpClients
 
         return retry;
     }
+
+    /// <summary>The answer's `Retry-After` (seconds or a date), at most <paramref name="max"/>; null (the backoff) without one.</summary>
+    private static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeSpan max) =>
+        response?.Headers.RetryAfter switch
+        {
+            { Delta: { } delta } => Clamp(delta, max),
+            { Date: { } date } => Clamp(date - DateTimeOffset.UtcNow, max),
+            _ => null,
+        };
+
+    private static TimeSpan Clamp(TimeSpan wait, TimeSpan max) => TimeSpan.FromTicks(Math.Clamp(wait.Ticks, 0, max.Ticks));
 }
 
 /// <summary>Makes one <see cref="MimecastApiClient"/> per tenant (each owns its token) over the shared HTTP clients.</summary>

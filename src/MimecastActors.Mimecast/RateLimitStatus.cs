@@ -9,9 +9,12 @@ public sealed record RateLimitStatus(int? Limit, int? Remaining, TimeSpan? Reset
 {
     public static readonly RateLimitStatus Unknown = new(null, null, null);
 
+    /// <summary>A reset further away than this is taken as this: any wait is capped far below it, and a larger figure overflowed.</summary>
+    private static readonly long LongestResetMs = (long)TimeSpan.FromDays(1).TotalMilliseconds;
+
     public static RateLimitStatus From(HttpResponseHeaders headers) =>
         new(Int(headers, "X-RateLimit-Limit"), Int(headers, "X-RateLimit-Remaining"),
-            Long(headers, "X-RateLimit-Reset") is { } ms && ms >= 0 ? TimeSpan.FromMilliseconds(ms) : null);
+            Long(headers, "X-RateLimit-Reset") is { } ms && ms >= 0 ? TimeSpan.FromMilliseconds(Math.Min(ms, LongestResetMs)) : null);
 
     private static int? Int(HttpResponseHeaders headers, string name) =>
         headers.TryGetValues(name, out var v) && int.TryParse(v.FirstOrDefault(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : null;

@@ -121,6 +121,9 @@ public sealed class MimecastQuirks
     /// <summary>Chance that a blob download fails with a 500 S3 error.</summary>
     public double BlobServerErrorProbability { get; set; }
 
+    /// <summary>Sent as `Retry-After` (whole seconds) with those 500s.</summary>
+    public TimeSpan? BlobServerErrorRetryAfter { get; set; }
+
     /// <summary>How long a listed URL stays valid.</summary>
     public TimeSpan UrlTtl { get; set; } = TimeSpan.FromMinutes(15);
 

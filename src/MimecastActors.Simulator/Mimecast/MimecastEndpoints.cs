@@ -253,6 +253,11 @@ public static class MimecastEndpoints
 
         if (client.Roll(client.Quirks.BlobServerErrorProbability))
         {
+            if (client.Quirks.BlobServerErrorRetryAfter is { } wait)
+            {
+                http.Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            }
+
             await S3Error(http, 500, "InternalError", "We encountered an internal error. Please try again.");
             return;
         }

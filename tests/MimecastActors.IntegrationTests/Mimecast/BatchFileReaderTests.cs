@@ -162,6 +162,24 @@ public sealed class BatchFileReaderTests
     }
 
     [Fact]
+    public async Task A_retry_after_of_an_hour_on_a_failed_download_waits_no_longer_than_the_cap()
+    {
+        var scenario = MimecastHarness.Acme();
+        scenario.Quirks.BlobServerErrorProbability = 1;
+        scenario.Quirks.BlobServerErrorRetryAfter = TimeSpan.FromHours(1);
+        await using var h = await MimecastHarness.StartAsync(scenario, options: o => (o.BlobRetries, o.MaxRetryAfter) = (2, TimeSpan.FromMilliseconds(300)));
+        var page = await MimecastHarness.Page(h.Client(), new BatchQuery(["receipt"]));
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+
+        var took = System.Diagnostics.Stopwatch.StartNew();
+        var outcome = await h.Reader.ReadAsync(page.Files[0], 0, new CollectingSink(), patience.Token);
+
+        outcome.Should().BeOfType<FileFailed>().Which.IsTransient.Should().BeTrue();
+        took.Elapsed.Should().BeGreaterThanOrEqualTo(TimeSpan.FromMilliseconds(550), "two retries, each waiting what the answer asked up to the cap")
+            .And.BeLessThan(TimeSpan.FromSeconds(10), "the read's place is not held for the hour the answer asked");
+    }
+
+    [Fact]
     public async Task A_download_that_stalls_mid_body_fails_for_now_after_the_idle_timeout_instead_of_waiting_for_ever()
     {
         var scenario = MimecastHarness.Acme(c => c with { EventTypes = ["receipt"], BacklogFiles = 1, EventsPerFile = 2_000 });

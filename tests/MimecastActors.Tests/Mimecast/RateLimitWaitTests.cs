@@ -33,6 +33,20 @@ public sealed class RateLimitWaitTests
     public void Without_either_header_the_default_applies() =>
         RateLimitWait.For(null, RateLimitStatus.Unknown, Now, NoJitter, new Random(1)).Should().Be(NoJitter.DefaultRateLimitWait);
 
+    [Theory]
+    [InlineData("1000000000000000", 86_400_000L)]
+    [InlineData("9223372036854775807", 86_400_000L)]
+    [InlineData("1500", 1_500L)]
+    [InlineData("-3", null)]
+    [InlineData("soon", null)]
+    public void A_reset_header_of_any_size_is_read_without_overflow(string header, long? expectedMs)
+    {
+        using var response = new HttpResponseMessage();
+        response.Headers.TryAddWithoutValidation("X-RateLimit-Reset", header);
+
+        RateLimitStatus.From(response.Headers).Reset.Should().Be(expectedMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null);
+    }
+
     [Fact]
     public void A_wait_is_capped() =>
         RateLimitWait.For(new RetryConditionHeaderValue(TimeSpan.FromHours(3)), RateLimitStatus.Unknown, Now, NoJitter, new Random(1))
