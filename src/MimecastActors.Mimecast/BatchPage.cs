@@ -65,6 +65,13 @@ public sealed record BatchPage(IReadOnlyList<BatchFileRef> Files, string NextPag
                     return false;
                 }
 
+                if (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp)
+                {
+                    // On Linux a rooted path parses as a file:// URL; no HTTP client reads it, and a read would fail for ever.
+                    problem = $"`value[{index}]` has a `url` that is not an http(s) URL (scheme `{url.Scheme}`)";
+                    return false;
+                }
+
                 DateTimeOffset? expiry = item.TryGetProperty("expiry", out var e) && e.ValueKind == JsonValueKind.String && e.TryGetDateTimeOffset(out var x) ? x : null;
                 long? size = item.TryGetProperty("size", out var s) && s.ValueKind == JsonValueKind.Number && s.TryGetInt64(out var n) ? n : null;
                 var file = BatchFileRef.For(url, expiry, size);

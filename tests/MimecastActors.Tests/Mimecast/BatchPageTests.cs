@@ -35,6 +35,8 @@ public sealed class BatchPageTests
     [InlineData("""{"value":[],"@nextPage":"x","isCaughtUp":"true"}""", "no boolean `isCaughtUp`")]
     [InlineData("""{"value":[{"size":1}],"@nextPage":"x","isCaughtUp":true}""", "`value[0]` has no absolute `url`")]
     [InlineData("""{"value":[{"url":"relative/path"}],"@nextPage":"x","isCaughtUp":true}""", "`value[0]` has no absolute `url`")]
+    [InlineData("""{"value":[{"url":"/bucket/receipt/0.json.gz"}],"@nextPage":"x","isCaughtUp":true}""", "`value[0]` has a `url` that is not an http(s) URL (scheme `file`)")]
+    [InlineData("""{"value":[{"url":"ftp://files.example/0.json.gz"}],"@nextPage":"x","isCaughtUp":true}""", "`value[0]` has a `url` that is not an http(s) URL (scheme `ftp`)")]
     [InlineData("""[]""", "not a JSON object")]
     [InlineData("""<html>""", "not valid JSON")]
     public void A_missing_or_mistyped_field_is_an_error_that_names_it(string json, string problem)
