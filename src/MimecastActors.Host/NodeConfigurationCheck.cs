@@ -156,14 +156,20 @@ public static partial class NodeConfigurationCheck
 
         Check(t.Mimecast.EventTypes.Distinct(StringComparer.Ordinal).Count() == t.Mimecast.EventTypes.Count, "Mimecast.EventTypes lists a type twice.");
         Check(t.Mimecast.PageSize is >= 1 and <= 100, $"Mimecast.PageSize {t.Mimecast.PageSize} must be between 1 and 100.");
-        Check(t.Mimecast.PollInterval > TimeSpan.Zero, $"Mimecast.PollInterval {t.Mimecast.PollInterval} must be positive.");
+        // Upper bounds too: a time span near its maximum overflows the dates the puller computes from it.
+        Check(t.Mimecast.PollInterval > TimeSpan.Zero && t.Mimecast.PollInterval <= LongestPollInterval,
+            $"Mimecast.PollInterval {t.Mimecast.PollInterval} must be positive and at most {LongestPollInterval.TotalHours:N0} hours.");
         Check(t.Mimecast.RateLimit.Calls >= 3, $"Mimecast.RateLimit.Calls {t.Mimecast.RateLimit.Calls} must be at least 3 (a listing may cost two calls).");
-        Check(t.Mimecast.RateLimit.Window > TimeSpan.Zero, $"Mimecast.RateLimit.Window {t.Mimecast.RateLimit.Window} must be positive.");
+        Check(t.Mimecast.RateLimit.Window > TimeSpan.Zero && t.Mimecast.RateLimit.Window <= LongestRateLimitWindow,
+            $"Mimecast.RateLimit.Window {t.Mimecast.RateLimit.Window} must be positive and at most {LongestRateLimitWindow.TotalDays:N0} days.");
         Check(IsWebAddress(t.Intake.Url), $"Intake.Url `{t.Intake.Url}` is not an http(s) address.");
         Check(!string.IsNullOrWhiteSpace(t.Intake.IntakeKey), "Intake.IntakeKey is missing.");
 
         return problems;
     }
+
+    private static readonly TimeSpan LongestPollInterval = TimeSpan.FromDays(1);
+    private static readonly TimeSpan LongestRateLimitWindow = TimeSpan.FromDays(7);
 
     /// <summary>A checked tenant as its puller sees it: settings for the journal (secrets as fingerprints), secrets in memory.</summary>
     public static TenantConfiguration ToTenant(TenantConfig t)

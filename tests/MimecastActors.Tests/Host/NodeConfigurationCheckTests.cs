@@ -126,6 +126,16 @@ public sealed class NodeConfigurationCheckTests
         problems.Should().ContainSingle().Which.Should().Contain(problem).And.StartWith("Persistence.ConnectionString");
     }
 
+    [Theory]
+    [InlineData("Tenants:0:Mimecast:PollInterval", "10675199.02:48:05", "Mimecast.PollInterval 10675199.02:48:05 must be positive and at most 24 hours")]
+    [InlineData("Tenants:0:Mimecast:RateLimit:Window", "30.00:00:00", "Mimecast.RateLimit.Window 30.00:00:00 must be positive and at most 7 days")]
+    public void A_time_span_beyond_its_bound_is_a_problem_not_an_overflow_later(string key, string value, string problem)
+    {
+        var (_, problems) = NodeConfigurationCheck.Read(Settings([.. Acme(), (key, value)]));
+
+        problems.Should().ContainSingle().Which.Should().Contain(problem);
+    }
+
     [Fact]
     public void A_file_read_idle_timeout_under_a_second_is_a_problem()
     {
