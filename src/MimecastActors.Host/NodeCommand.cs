@@ -9,8 +9,19 @@ public static class NodeCommand
 {
     /// <param name="args">What is left of the command line: <c>--Key:Sub=value</c> settings.</param>
     /// <param name="file">A JSON configuration file (<c>--config</c>), over appsettings.json and under environment variables and the command line.</param>
-    /// <param name="defaults">Settings under everything else (the demo's).</param>
+    /// <param name="defaults">The demo's settings: the node then runs on them and the command line only (<see cref="UseOnly"/>).</param>
     /// <param name="alongside">Work to run while the node is up (the demo's progress lines); it is cancelled when the node stops.</param>
+    /// <summary>
+    /// The configuration is <paramref name="settings"/> under the command line, and nothing else: a demo started where a
+    /// real node runs must not take that node's appsettings.json or environment (its journal, its tenants and their
+    /// secrets would join a demo that deletes its journal at start and sends to a simulated intake).
+    /// </summary>
+    public static void UseOnly(ConfigurationManager configuration, IReadOnlyDictionary<string, string?> settings, string[] args)
+    {
+        configuration.Sources.Clear();
+        configuration.AddInMemoryCollection(settings).AddCommandLine(args);
+    }
+
     public static async Task<int> RunAsync(
         string[] args, FileInfo? file, IReadOnlyDictionary<string, string?>? defaults, TimeSpan? duration,
         Func<WebApplication, CancellationToken, Task>? alongside = null)
@@ -18,7 +29,7 @@ public static class NodeCommand
         var builder = MimecastNode.CreateBuilder(args, Directory.GetCurrentDirectory());
         if (defaults is not null)
         {
-            builder.Configuration.Sources.Insert(0, new Microsoft.Extensions.Configuration.Memory.MemoryConfigurationSource { InitialData = defaults });
+            UseOnly(builder.Configuration, defaults, args);
         }
 
         if (file is not null)

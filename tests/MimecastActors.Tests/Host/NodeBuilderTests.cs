@@ -37,6 +37,34 @@ public sealed class NodeBuilderTests
     }
 
     [Fact]
+    public void The_demo_takes_its_own_settings_and_the_command_line_but_not_the_working_folder_or_the_environment()
+    {
+        var folder = Directory.CreateTempSubdirectory("mimecast-demo-");
+        try
+        {
+            File.WriteAllText(Path.Combine(folder.FullName, "appsettings.json"),
+                """{ "Persistence": { "ConnectionString": "Data Source=production.db" }, "Tenants": [ { "Id": "a" }, { "Id": "b" }, { "Id": "real" } ] }""");
+            var builder = MimecastNode.CreateBuilder(["--Cluster:Port=4054"], folder.FullName);
+            builder.Configuration["Persistence:ConnectionString"].Should().Be("Data Source=production.db", "a node reads it");
+
+            NodeCommand.UseOnly(builder.Configuration, new Dictionary<string, string?>
+            {
+                ["Persistence:ConnectionString"] = "Data Source=demo.db",
+                ["Tenants:0:Id"] = "tenant-1",
+            }, ["--Cluster:Port=4054"]);
+
+            builder.Configuration["Persistence:ConnectionString"].Should().Be("Data Source=demo.db");
+            builder.Configuration.GetSection("Tenants").GetChildren().Select(t => t["Id"]).Should().Equal("tenant-1");
+            builder.Configuration["Cluster:Port"].Should().Be("4054", "the command line still applies");
+            builder.Configuration["PATH"].Should().BeNull("no environment variable");
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_stalled_download_times_out_after_the_configured_idle_time()
     {
         var folder = Directory.CreateTempSubdirectory("mimecast-builder-");
