@@ -17,6 +17,39 @@ var eventsOption = new Option<int>("--events-per-file") { Description = "Events 
 var durationOption = new Option<TimeSpan?>("--duration") { Description = "Stop after this long (e.g. 00:01:00); default: until Ctrl-C." };
 var everyOption = new Option<TimeSpan>("--progress-every") { Description = "Time between progress lines.", DefaultValueFactory = _ => TimeSpan.FromSeconds(5) };
 var simulatorPortOption = new Option<int>("--simulator-port") { Description = "Port of the in-process simulator on 127.0.0.1 (0: any free port).", DefaultValueFactory = _ => 0 };
+// Checked when parsed: a negative count or duration failed deep in the run, a zero progress interval polled every tenant in a loop.
+void AtLeast(Option<int> option, int least) => option.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() < least)
+    {
+        result.AddError($"{option.Name} must be at least {least}.");
+    }
+});
+AtLeast(tenantsOption, 1);
+AtLeast(backlogOption, 0);
+AtLeast(eventsOption, 1);
+AtLeast(simulatorPortOption, 0);
+simulatorPortOption.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<int>() > 65535)
+    {
+        result.AddError("--simulator-port must be a TCP port (0-65535).");
+    }
+});
+durationOption.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<TimeSpan?>() is { } duration && duration <= TimeSpan.Zero)
+    {
+        result.AddError("--duration must be positive.");
+    }
+});
+everyOption.Validators.Add(result =>
+{
+    if (result.GetValueOrDefault<TimeSpan>() < TimeSpan.FromMilliseconds(100))
+    {
+        result.AddError("--progress-every must be at least 00:00:00.1.");
+    }
+});
 var demo = new Command("demo", "Run the simulator (fake Mimecast and Sekoia intake) and a node on SQLite, and print progress.")
 {
     dataOption, tenantsOption, backlogOption, eventsOption, durationOption, everyOption, simulatorPortOption,

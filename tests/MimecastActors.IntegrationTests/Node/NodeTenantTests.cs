@@ -112,6 +112,23 @@ public sealed class NodeTenantTests
         intake.Stats.Duplicates.Should().Be(published / 2, "the receipt stream (half of the events) is sent again from yesterday, and only it");
     }
 
+    [Theory]
+    [InlineData("--tenants", "-1", "--tenants must be at least 1.")]
+    [InlineData("--duration", "-00:00:05", "--duration must be positive.")]
+    [InlineData("--progress-every", "00:00:00", "--progress-every must be at least 00:00:00.1.")]
+    public async Task A_demo_option_out_of_range_is_refused_before_anything_starts(string option, string value, string problem)
+    {
+        var folder = Directory.CreateTempSubdirectory("mimecast-demo-").FullName;
+
+        using var demo = NodeProcess.Start(folder, "demo", option, value);
+        var code = await demo.WaitForExitAsync(TimeSpan.FromSeconds(30));
+
+        code.Should().Be(1);
+        var output = string.Join('\n', demo.Output);
+        output.Should().Contain(problem).And.NotContain("   at ", "no stack trace").And.NotContain("Node journal:", "nothing started");
+        Directory.Delete(folder, recursive: true);
+    }
+
     [Fact]
     public async Task An_invalid_configuration_stops_the_start_with_one_clear_line_per_problem()
     {
