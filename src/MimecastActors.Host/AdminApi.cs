@@ -32,6 +32,21 @@ public static class AdminApi
 
     public static void MapAdminApi(this WebApplication app, NodeConfiguration node, StaticTenantDirectory files, SecretBox secrets, LogRing logs)
     {
+        // A body or query value that does not bind (malformed JSON, `lines=abc`) is a 400 with the documented
+        // `{"error": …}` that names it, not an empty 400 (or a developer page): the node has the binder throw
+        // (RouteHandlerOptions.ThrowOnBadRequest, MimecastNode) and this answers.
+        app.Use(async (context, next) =>
+        {
+            try
+            {
+                await next(context);
+            }
+            catch (BadHttpRequestException e) when (!context.Response.HasStarted)
+            {
+                await Error(e.StatusCode, e.Message).ExecuteAsync(context);
+            }
+        });
+
         var api = app.MapGroup("/api").AddEndpointFilter(async (context, next) =>
         {
             if (Authorized(context.HttpContext, node.Admin.Token) is { } refusal)
@@ -46,6 +61,11 @@ public static class AdminApi
             catch (RegistrySilentException e)
             {
                 return Error(503, e.Message);
+            }
+            catch (AskTimeoutException)
+            {
+                // The region or the coordinator is busy or moving (a node joining or leaving): try again.
+                return Error(504, $"the cluster did not answer within {AskTimeout.TotalSeconds:0} s; try again");
             }
         });
         TenantCatalog Catalog(ActorRegistry registry) => new(files, registry.Get<TenantRegistryProxy>(), AskTimeout);

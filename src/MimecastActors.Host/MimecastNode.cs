@@ -50,6 +50,7 @@ public static class MimecastNode
     public static WebApplication Build(WebApplicationBuilder builder, NodeConfiguration node)
     {
         builder.WebHost.UseUrls(node.Admin.Urls);
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true); // see AdminApi
         var ring = new LogRing();
         builder.Services.AddSerilog((services, logs) => logs.ReadFrom.Configuration(builder.Configuration).WriteTo.Sink(ring).WriteTo.Console(
             outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}")

@@ -292,6 +292,27 @@ public sealed class CliTests(CliNode node) : IClassFixture<CliNode>
     }
 
     [Fact]
+    public async Task A_body_or_query_value_that_does_not_bind_is_a_400_that_names_it()
+    {
+        using var http = new HttpClient { BaseAddress = node.AdminUrl };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", CliNode.Token);
+
+        static async Task ShouldName(HttpResponseMessage response, string what)
+        {
+            response.StatusCode.Should().Be(System.Net.HttpStatusCode.BadRequest);
+            using var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            body.RootElement.GetProperty("error").GetString().Should().Contain(what);
+        }
+
+        await ShouldName(await http.PostAsync(new Uri("/api/tenants/acme/replay", UriKind.Relative),
+            new StringContent("""{"from":"2026-13-01"}""", System.Text.Encoding.UTF8, "application/json")), "ReplayRequest");
+        await ShouldName(await http.PostAsync(new Uri("/api/tenants/acme/pause", UriKind.Relative),
+            new StringContent("""{"reason":""", System.Text.Encoding.UTF8, "application/json")), "PauseRequest");
+        await ShouldName(await http.GetAsync(new Uri("/api/logs?lines=abc", UriKind.Relative)), "lines");
+        (await Ctl("tenant", "show", "acme")).Output.Should().NotContain("paused", "a pause whose body did not bind does nothing");
+    }
+
+    [Fact]
     public async Task Errors_are_one_clear_line_with_an_exit_code_a_script_can_tell_apart()
     {
         var unknown = await Ctl("tenant", "show", "nope");
