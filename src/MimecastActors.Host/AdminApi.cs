@@ -130,14 +130,16 @@ public static class AdminApi
         api.MapPut("/tenants/{tenant}", async (string tenant, HttpRequest request, ActorRegistry registry) => await Register(request, tenant, registry));
         api.MapDelete("/tenants/{tenant}", async (string tenant, ActorRegistry registry) =>
         {
-            if (files.Find(tenant) is not null)
+            // A tenant added through the API and then written into the file runs on the file, but its registration
+            // stays: taken out of the file later, it would come back on its old API settings. So it can be removed.
+            var removed = await Catalog(registry).ChangeAsync(new TenantRegistryProtocol.Unregister(tenant)) is TenantRegistryProtocol.Done;
+            return (removed, files.Find(tenant) is not null) switch
             {
-                return InConfigurationFile(tenant);
-            }
-
-            return await Catalog(registry).ChangeAsync(new TenantRegistryProtocol.Unregister(tenant)) is TenantRegistryProtocol.Done
-                ? Results.Ok(new { tenant, status = "removed" })
-                : Error(404, $"no tenant `{tenant}` was added through the admin API");
+                (true, false) => Results.Ok(new { tenant, status = "removed" }),
+                (true, true) => Results.Ok(new { tenant, status = "removed from the admin API; it runs on from the configuration file" }),
+                (false, true) => InConfigurationFile(tenant),
+                (false, false) => Error(404, $"no tenant `{tenant}` was added through the admin API"),
+            };
         });
         api.MapGet("/tenants/{tenant}", async (string tenant, ActorRegistry registry) =>
             await Answer(tenant, registry, new TenantProtocol.GetStatus(tenant), s => TenantView.Detail(s, logs.Last(20, tenant))));
