@@ -22,6 +22,9 @@ public static class NodeCommand
         configuration.AddInMemoryCollection(settings).AddCommandLine(args);
     }
 
+    /// <summary>Akka's start wraps what failed in one aggregate per layer: the failure is the innermost one.</summary>
+    private static Exception Cause(Exception e) => e is AggregateException { InnerExceptions.Count: 1 } wrapped ? Cause(wrapped.InnerExceptions[0]) : e;
+
     public static async Task<int> RunAsync(
         string[] args, FileInfo? file, IReadOnlyDictionary<string, string?>? defaults, TimeSpan? duration,
         Func<WebApplication, CancellationToken, Task>? alongside = null)
@@ -79,9 +82,13 @@ public static class NodeCommand
             await app.StartAsync();
         }
         // FormatException: an admin address Kestrel cannot parse (`http://127.0.0.1:port`) gets past the configuration check.
-        catch (Exception e) when (e is IOException or InvalidOperationException or FormatException or System.Net.Sockets.SocketException or System.Data.Common.DbException)
+        catch (Exception e) when (Cause(e) is IOException or InvalidOperationException or FormatException or System.Net.Sockets.SocketException
+                                      or System.Data.Common.DbException or Akka.Remote.RemoteTransportException)
         {
-            await Console.Error.WriteLineAsync($"mimecast-actors: the node could not start: {e.Message}");
+            var why = Cause(e) is Akka.Remote.RemoteTransportException { InnerException: { } inner }
+                ? $"Cluster.Port {node.Cluster.Port} on {node.Cluster.BindHostname ?? node.Cluster.Hostname} cannot be bound: {inner.Message}"
+                : Cause(e).Message;
+            await Console.Error.WriteLineAsync($"mimecast-actors: the node could not start: {why}");
             return 1;
         }
 

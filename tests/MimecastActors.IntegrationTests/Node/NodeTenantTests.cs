@@ -130,6 +130,30 @@ public sealed class NodeTenantTests
     }
 
     [Fact]
+    public async Task A_cluster_port_in_use_stops_the_start_with_one_line_that_names_it()
+    {
+        var folder = Directory.CreateTempSubdirectory("mimecast-port-").FullName;
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var file = Path.Combine(folder, "node.json");
+        await File.WriteAllTextAsync(file, $$"""
+            { "Cluster": { "Port": {{port}} }, "Admin": { "Urls": "http://127.0.0.1:0" }, "Secrets": { "Key": "{{MimecastActors.Domain.SecretBox.NewKey()}}" },
+              "Persistence": { "ConnectionString": "Data Source={{Path.Combine(folder, "node.db")}}" } }
+            """);
+
+        using var node = NodeProcess.Run(folder, file);
+        var code = await node.WaitForExitAsync(TimeSpan.FromSeconds(60));
+
+        code.Should().Be(1);
+        var output = string.Join('\n', node.Output);
+        // Akka's own log line about the failed bind carries its exception; what the node says last is one plain line.
+        output.Should().Contain($"mimecast-actors: the node could not start: Cluster.Port {port} on 127.0.0.1 cannot be bound: Address already in use")
+            .And.NotContain("Unhandled exception");
+        Directory.Delete(folder, recursive: true);
+    }
+
+    [Fact]
     public async Task An_invalid_configuration_stops_the_start_with_one_clear_line_per_problem()
     {
         var folder = Directory.CreateTempSubdirectory("mimecast-config-").FullName;
