@@ -553,6 +553,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         _reading.Dispose();
         _reading = new CancellationTokenSource();
         _deliveries.Clear();
+        _setAsideUndelivered.Clear(); // their chunks leave with the forwarder: no acknowledgement will take them out
         _pausedBeforeStart = _api is null;
         if (!_forwarder.IsNobody())
         {
