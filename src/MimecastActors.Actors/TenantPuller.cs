@@ -86,12 +86,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             }
         });
         Command<ConfigurationConfirmed>(confirmed => OnConfirmed(confirmed.Found));
-        Command<TenantProtocol.ConfigurationChanged>(_ =>
-        {
-            _log.Info("Tenant {0}: its configuration changed; it stops to start again on the new one", _tenantId);
-            _stopping = true;
-            Context.Parent.Tell(new Passivate(TenantProtocol.HandOff.Instance));
-        });
+        Command<TenantProtocol.ConfigurationChanged>(_ => Restart("its configuration changed"));
         Command<TenantProtocol.Start>(start =>
         {
             if (_stopping)
@@ -247,10 +242,16 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         }
         else if (_state.Settings is { } known && !known.SameAs(found.Tenant.Settings))
         {
-            _log.Warning("Tenant {0}: its configuration changed (the notice of the change did not arrive); it stops to start again on the new one", _tenantId);
-            _stopping = true;
-            Context.Parent.Tell(new Passivate(TenantProtocol.HandOff.Instance));
+            Restart("its configuration changed (the notice of the change did not arrive)");
         }
+    }
+
+    /// <summary>Stops to start again on the new configuration: the shard holds the Start that follows until this incarnation has stopped.</summary>
+    private void Restart(string why)
+    {
+        _log.Info("Tenant {0}: {1}; it stops to start again on the new one", _tenantId, why);
+        _stopping = true;
+        Context.Parent.Tell(new Passivate(TenantProtocol.HandOff.Instance));
     }
 
     /// <summary>Passivating (not just stopping) takes the tenant out of the remembered entities, so it does not come back after a restart.</summary>
@@ -632,6 +633,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
     }
 
     /// <param name="Cursor">The cursor the page was listed with: a page listed before a replay moved the cursor is dropped.</param>
+    /// <param name="StartsAt">The date the page was listed from: a replay of a stream without a cursor changes only this.</param>
     /// <param name="SentAt">When the listing's call was journaled as spent.</param>
     private sealed record Listed(string Stream, string? Cursor, DateOnly? StartsAt, DateTimeOffset SentAt, ListingOutcome Outcome);
 
