@@ -77,14 +77,7 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
             _log.Warning("Tenant {0}: the tenant registry did not answer ({1}); asking again", _tenantId, silent.Reason);
             Timers.StartSingleTimer(Begin.Instance, Begin.Instance, _services.Settings.MinBackoff);
         });
-        Command<ConfirmConfiguration>(_ =>
-        {
-            if (ActorRegistry.For(Context.System).TryGet<TenantRegistryProxy>(out var registry))
-            {
-                registry.Ask<TenantRegistryProtocol.Found>(new TenantRegistryProtocol.FindTenant(_tenantId), RegistryTimeout)
-                    .PipeTo(Self, success: found => new ConfigurationConfirmed(found), failure: _ => new ConfigurationConfirmed(null));
-            }
-        });
+        Command<ConfirmConfiguration>(_ => FindInRegistry(found => new ConfigurationConfirmed(found), _ => new ConfigurationConfirmed(null)));
         Command<ConfigurationConfirmed>(confirmed => OnConfirmed(confirmed.Found));
         Command<TenantProtocol.ConfigurationChanged>(_ => Restart("its configuration changed"));
         Command<TenantProtocol.Start>(start =>
@@ -192,15 +185,22 @@ public sealed class TenantPuller : ReceivePersistentActor, IWithTimers
         {
             Start(configured);
         }
-        else if (ActorRegistry.For(Context.System).TryGet<TenantRegistryProxy>(out var registry))
-        {
-            registry.Ask<TenantRegistryProtocol.Found>(new TenantRegistryProtocol.FindTenant(_tenantId), RegistryTimeout)
-                .PipeTo(Self, failure: e => new RegistryUnanswered(e.Message));
-        }
-        else
+        else if (!FindInRegistry(found => found, e => new RegistryUnanswered(e.Message)))
         {
             Retire("is not in this node's configuration");
         }
+    }
+
+    /// <summary>Asks the registry of tenants added through the admin API for this one; false if the node runs no registry.</summary>
+    private bool FindInRegistry(Func<TenantRegistryProtocol.Found, object> answered, Func<Exception, object> unanswered)
+    {
+        if (!ActorRegistry.For(Context.System).TryGet<TenantRegistryProxy>(out var registry))
+        {
+            return false;
+        }
+
+        registry.Ask<TenantRegistryProtocol.Found>(new TenantRegistryProtocol.FindTenant(_tenantId), RegistryTimeout).PipeTo(Self, success: answered, failure: unanswered);
+        return true;
     }
 
     private void OnFound(TenantRegistryProtocol.Found found)

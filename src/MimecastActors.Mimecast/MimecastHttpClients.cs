@@ -100,16 +100,9 @@ public static class MimecastHttpClients
         return retry;
     }
 
-    /// <summary>The answer's `Retry-After` (seconds or a date), at most <paramref name="max"/>; null (the backoff) without one.</summary>
+    /// <summary>The answer's `Retry-After`, at most <paramref name="max"/>; null (the backoff) without one.</summary>
     private static TimeSpan? RetryAfter(HttpResponseMessage? response, TimeSpan max) =>
-        response?.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => Clamp(delta, max),
-            { Date: { } date } => Clamp(date - DateTimeOffset.UtcNow, max),
-            _ => null,
-        };
-
-    private static TimeSpan Clamp(TimeSpan wait, TimeSpan max) => TimeSpan.FromTicks(Math.Clamp(wait.Ticks, 0, max.Ticks));
+        RateLimitWait.Asked(response?.Headers.RetryAfter, DateTimeOffset.UtcNow) is { } asked ? RateLimitWait.AtMost(asked, max) : null;
 }
 
 /// <summary>Makes one <see cref="MimecastApiClient"/> per tenant (each owns its token) over the shared HTTP clients.</summary>

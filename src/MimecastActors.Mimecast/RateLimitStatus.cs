@@ -33,13 +33,18 @@ public static class RateLimitWait
     /// </summary>
     public static TimeSpan For(RetryConditionHeaderValue? retryAfter, RateLimitStatus status, DateTimeOffset now, MimecastClientOptions options, Random random)
     {
-        var wait = retryAfter switch
-        {
-            { Delta: { } delta } => delta,
-            { Date: { } date } => date - now,
-            _ => status.Reset ?? options.DefaultRateLimitWait,
-        };
-        wait = TimeSpan.FromTicks(Math.Clamp(wait.Ticks, 0, options.MaxRateLimitWait.Ticks));
+        var wait = AtMost(Asked(retryAfter, now) ?? status.Reset ?? options.DefaultRateLimitWait, options.MaxRateLimitWait);
         return wait + (wait * (options.RateLimitJitter * random.NextDouble()));
     }
+
+    /// <summary>What a `Retry-After` asks (seconds, or an HTTP date from <paramref name="now"/>); null without one.</summary>
+    public static TimeSpan? Asked(RetryConditionHeaderValue? retryAfter, DateTimeOffset now) => retryAfter switch
+    {
+        { Delta: { } delta } => delta,
+        { Date: { } date } => date - now,
+        _ => null,
+    };
+
+    /// <summary>Between no wait (a date already past) and <paramref name="max"/>.</summary>
+    public static TimeSpan AtMost(TimeSpan wait, TimeSpan max) => TimeSpan.FromTicks(Math.Clamp(wait.Ticks, 0, max.Ticks));
 }
